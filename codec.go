@@ -1,0 +1,245 @@
+package gincache
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// The binary form of an Entry, version 1:
+//
+//	"GCE" 0x01                   magic and format version
+//	uvarint flags                bit 0: StoredAt set, bit 1: LastModified set
+//	varint  StoredAt             Unix nanoseconds, when set
+//	varint  LastModified         Unix nanoseconds, when set
+//	uvarint Status
+//	string  ETag
+//	uvarint header count, then per field: string name, uvarint n, n × string value
+//	string  Body
+//	uint32  CRC-32C (Castagnoli) of everything before it, little endian
+//
+// where string is a uvarint length followed by the bytes. Body comes last so a
+// decoder can copy the head in one string and the body in one slice. The
+// checksum turns a flipped bit in a store into a miss rather than a wrong page.
+const (
+	codecMagic   = "GCE"
+	codecVersion = 1
+
+	flagStoredAt     = 1 << 0
+	flagLastModified = 1 << 1
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Errors returned by UnmarshalBinary. A store maps any of them to ErrNotFound.
+var (
+	errCodecShort    = errors.New("gincache: entry: truncated")
+	errCodecMagic    = errors.New("gincache: entry: not a gincache entry")
+	errCodecVersion  = errors.New("gincache: entry: unknown format version")
+	errCodecChecksum = errors.New("gincache: entry: checksum mismatch")
+	errCodecTrailing = errors.New("gincache: entry: trailing bytes")
+	errCodecField    = errors.New("gincache: entry: malformed field")
+)
+
+// MarshalBinary encodes the entry in a compact, versioned and checksummed
+// form, for stores that keep bytes. Header fields are written in sorted order,
+// so equal entries encode to equal bytes.
+func (e *Entry) MarshalBinary() ([]byte, error) {
+	keys := make([]string, 0, len(e.Header))
+	size := len(codecMagic) + 1 + 4*binary.MaxVarintLen64 + len(e.ETag) + len(e.Body) + 4
+	for k, vs := range e.Header {
+		keys = append(keys, k)
+		size += 2*binary.MaxVarintLen64 + len(k)
+		for _, v := range vs {
+			size += binary.MaxVarintLen64 + len(v)
+		}
+	}
+	slices.Sort(keys)
+
+	b := make([]byte, 0, size)
+	b = append(b, codecMagic...)
+	b = append(b, codecVersion)
+	var flags uint64
+	if !e.StoredAt.IsZero() {
+		flags |= flagStoredAt
+	}
+	if !e.LastModified.IsZero() {
+		flags |= flagLastModified
+	}
+	b = binary.AppendUvarint(b, flags)
+	if flags&flagStoredAt != 0 {
+		b = binary.AppendVarint(b, e.StoredAt.UnixNano())
+	}
+	if flags&flagLastModified != 0 {
+		b = binary.AppendVarint(b, e.LastModified.UnixNano())
+	}
+	if e.Status < 0 {
+		return nil, errors.New("gincache: entry: negative status")
+	}
+	b = binary.AppendUvarint(b, uint64(e.Status))
+	b = appendString(b, e.ETag)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		vs := e.Header[k]
+		b = appendString(b, k)
+		b = binary.AppendUvarint(b, uint64(len(vs)))
+		for _, v := range vs {
+			b = appendString(b, v)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(e.Body)))
+	b = append(b, e.Body...)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)), nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// UnmarshalBinary decodes what MarshalBinary produced. Corrupt, truncated or
+// foreign input, and input from another format version, give an error, never
+// a panic and never a partly filled entry. It does not retain data: the head
+// is copied into one string that every header value slices, and the body into
+// one slice, so a decode costs a handful of allocations whatever the headers.
+func (e *Entry) UnmarshalBinary(data []byte) error {
+	if len(data) < len(codecMagic)+1+4 {
+		return errCodecShort
+	}
+	if string(data[:len(codecMagic)]) != codecMagic {
+		return errCodecMagic
+	}
+	if data[len(codecMagic)] != codecVersion {
+		return errCodecVersion
+	}
+	payload, sum := data[:len(data)-4], data[len(data)-4:]
+	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(sum) {
+		return errCodecChecksum
+	}
+
+	d := decoder{b: payload, off: len(codecMagic) + 1}
+	var out Entry
+	flags := d.uvarint()
+	if flags&flagStoredAt != 0 {
+		out.StoredAt = time.Unix(0, d.varint())
+	}
+	if flags&flagLastModified != 0 {
+		out.LastModified = time.Unix(0, d.varint())
+	}
+	status := d.uvarint()
+	if status > 999 {
+		d.err = errCodecField
+	}
+	out.Status = int(status)
+
+	// Everything up to the body is copied once into head; strings are
+	// substrings of it. Find the body's start by walking the fields first.
+	etagOff, etagLen := d.span()
+	nfields := d.count(2)
+	fieldStart := d.off
+	nvals := 0
+	for i := uint64(0); i < nfields && d.err == nil; i++ {
+		d.span()
+		n := d.count(1)
+		nvals += int(n)
+		for j := uint64(0); j < n && d.err == nil; j++ {
+			d.span()
+		}
+	}
+	headEnd := d.off
+	bodyOff, bodyLen := d.span()
+	if d.err != nil {
+		return d.err
+	}
+	if d.off != len(payload) {
+		return errCodecTrailing
+	}
+
+	head := string(payload[:headEnd])
+	out.ETag = head[etagOff : etagOff+etagLen]
+	if nfields > 0 {
+		out.Header = make(http.Header, nfields)
+		values := make([]string, nvals)
+		d = decoder{b: payload[:headEnd], off: fieldStart}
+		for i := uint64(0); i < nfields; i++ {
+			ko, kl := d.span()
+			n := int(d.count(1))
+			vs := values[:n:n]
+			values = values[n:]
+			for j := range vs {
+				vo, vl := d.span()
+				vs[j] = head[vo : vo+vl]
+			}
+			out.Header[head[ko:ko+kl]] = vs
+		}
+	}
+	if bodyLen > 0 {
+		out.Body = slices.Clone(payload[bodyOff : bodyOff+bodyLen])
+	}
+	*e = out
+	return nil
+}
+
+// decoder reads varints and length-prefixed spans from b, remembering the
+// first error so callers check once.
+type decoder struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b[d.off:])
+	if n <= 0 {
+		d.err = errCodecShort
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b[d.off:])
+	if n <= 0 {
+		d.err = errCodecShort
+		return 0
+	}
+	d.off += n
+	return v
+}
+
+// span reads a length and returns the offset and length of the bytes that follow.
+func (d *decoder) span() (off, n int) {
+	l := d.uvarint()
+	if d.err != nil {
+		return 0, 0
+	}
+	if l > uint64(len(d.b)-d.off) {
+		d.err = errCodecShort
+		return 0, 0
+	}
+	off = d.off
+	d.off += int(l)
+	return off, int(l)
+}
+
+// count reads a count of items that take at least size bytes each, refusing
+// counts the remaining input cannot hold, so no input makes us allocate more
+// than its own size.
+func (d *decoder) count(size int) uint64 {
+	c := d.uvarint()
+	if d.err == nil && c > uint64((len(d.b)-d.off)/size) {
+		d.err = errCodecField
+		return 0
+	}
+	return c
+}
