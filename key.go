@@ -1,0 +1,59 @@
+package gincache
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Key returns the default store key of a request: its host, path and whole
+// query, everything the handler can see of the URL (RFC-CHECKLIST L4). A
+// request with another Host or one more parameter gets another key, so it
+// cannot plant its response under someone else's.
+//
+// The host is lower-cased (host names are case-insensitive) and, when it holds
+// anything but letters, digits, '.', '-', ':', '[' and ']', percent-escaped, so
+// it never contains the '/' or '?' that start the path and query: keys of
+// different URLs never collide. The path keeps its escaped form and the query
+// its order; no normalisation merges URLs a handler might tell apart.
+func Key(r *http.Request) string {
+	host := keyHost(r.Host)
+	path := r.URL.EscapedPath()
+	if r.URL.RawQuery == "" {
+		return host + path
+	}
+	return host + path + "?" + r.URL.RawQuery
+}
+
+func keyHost(h string) string {
+	plain := true
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return h
+	}
+	return url.PathEscape(strings.ToLower(h))
+}
+
+// varySuffix appends, for each header the policy varies on, its name and the
+// request's values, quoted so no value can imitate another field.
+func varySuffix(key string, h http.Header, vary []string) string {
+	if len(vary) == 0 {
+		return key
+	}
+	var b strings.Builder
+	b.WriteString(key)
+	for _, name := range vary {
+		b.WriteString("\x00")
+		b.WriteString(name)
+		b.WriteByte('=')
+		b.WriteString(strconv.Quote(strings.Join(h.Values(name), ", ")))
+	}
+	return b.String()
+}

@@ -1,0 +1,192 @@
+package gincache
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Policy says how one route's responses are cached, on the client and on the
+// server. It is a plain value: its fields are named after the Cache-Control
+// directives they produce (RFC 9111 §5.2.2), so anyone who knows HTTP caching
+// can read a route's policy. The zero Policy sends "private, max-age=0" with a
+// strong ETag and answers 304 to a matching validator, and stores nothing.
+//
+// Handler checks a Policy when the route is registered and panics on one that
+// contradicts itself, so a mistake never surfaces while serving.
+type Policy struct {
+	// NoStore sends "no-store": no cache downstream keeps the response
+	// (the first seed's cacheable=False). With ServerTTL zero the route
+	// behaves as NoStore() does. It excludes every other client directive.
+	NoStore bool
+	// NoCache sends "no-cache": clients may keep the response but must
+	// revalidate it on every use, which the middleware answers cheaply with 304
+	// (the seed's must_revalidate=True).
+	NoCache bool
+	// MustRevalidate sends "must-revalidate": clients reuse the response while
+	// fresh and revalidate once it is stale.
+	MustRevalidate bool
+	// Public sends "public" and lets shared caches (CDNs, proxies, and this
+	// package's store) keep the response for every user; otherwise "private"
+	// (the seed's client_only). A private policy is stored on the server only
+	// with a Key that tells users apart.
+	Public bool
+	// MaxAge is sent as "max-age", in whole seconds (the seed's
+	// client_timeout). Zero sends "max-age=0", so clients never apply a
+	// heuristic lifetime of their own.
+	MaxAge time.Duration
+	// SharedMaxAge is sent as "s-maxage", in whole seconds, for shared caches;
+	// zero omits it. It needs Public.
+	SharedMaxAge time.Duration
+	// Immutable sends "immutable" (RFC 8246): clients do not revalidate while
+	// fresh, even on reload. It needs a MaxAge.
+	Immutable bool
+	// StaleWhileRevalidate is sent as "stale-while-revalidate" (RFC 5861 §3),
+	// in whole seconds; zero omits it.
+	StaleWhileRevalidate time.Duration
+	// StaleIfError is sent as "stale-if-error" (RFC 5861 §4), in whole
+	// seconds; zero omits it.
+	StaleIfError time.Duration
+
+	// ServerTTL is how long the store keeps the response (the seed's
+	// server_timeout). Zero stores nothing: the route still gets its
+	// Cache-Control, ETag and 304s, which save bandwidth but not rendering.
+	ServerTTL time.Duration
+	// Vary lists the request headers whose values select a variant, such as
+	// Accept-Language. They become part of the store key and are sent in the
+	// response's Vary. A response whose own Vary names a header missing here
+	// is sent but not stored, since its key could not tell the variants apart.
+	Vary []string
+	// Key computes the store key from the request. Nil means the default
+	// key, which covers host, path and the whole query (see Key).
+	Key func(*gin.Context) string
+	// IgnoreRequestNoCache keeps serving the stored response to a client
+	// that asks for a fresh one (a hard reload's "Cache-Control: no-cache"), to
+	// protect an expensive route. The zero value honours the client
+	// (RFC 9111 §5.2.1.4).
+	IgnoreRequestNoCache bool
+}
+
+// CacheControl returns the Cache-Control value the policy sends.
+func (p Policy) CacheControl() string {
+	if p.NoStore {
+		return "no-store"
+	}
+	d := make([]string, 0, 8)
+	if p.Public {
+		d = append(d, "public")
+	} else {
+		d = append(d, "private")
+	}
+	if p.NoCache {
+		d = append(d, "no-cache")
+	}
+	if p.MustRevalidate {
+		d = append(d, "must-revalidate")
+	}
+	d = append(d, "max-age="+seconds(p.MaxAge))
+	if p.SharedMaxAge > 0 {
+		d = append(d, "s-maxage="+seconds(p.SharedMaxAge))
+	}
+	if p.Immutable {
+		d = append(d, "immutable")
+	}
+	if p.StaleWhileRevalidate > 0 {
+		d = append(d, "stale-while-revalidate="+seconds(p.StaleWhileRevalidate))
+	}
+	if p.StaleIfError > 0 {
+		d = append(d, "stale-if-error="+seconds(p.StaleIfError))
+	}
+	return strings.Join(d, ", ")
+}
+
+func seconds(d time.Duration) string {
+	return strconv.FormatInt(int64(d/time.Second), 10)
+}
+
+// Validate reports why a policy contradicts itself, or nil. Handler panics
+// with the same message; applications can call it in their own tests.
+func (p Policy) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("gincache: "+format, args...))
+	}
+	for name, d := range map[string]time.Duration{
+		"MaxAge": p.MaxAge, "SharedMaxAge": p.SharedMaxAge,
+		"StaleWhileRevalidate": p.StaleWhileRevalidate, "StaleIfError": p.StaleIfError,
+	} {
+		switch {
+		case d < 0:
+			bad("%s is negative (%v)", name, d)
+		case d%time.Second != 0:
+			bad("%s must be whole seconds, as Cache-Control counts them (got %v)", name, d)
+		}
+	}
+	if p.ServerTTL < 0 {
+		bad("ServerTTL is negative (%v)", p.ServerTTL)
+	}
+	if p.NoStore && (p.NoCache || p.MustRevalidate || p.Public || p.MaxAge > 0 || p.SharedMaxAge > 0 ||
+		p.Immutable || p.StaleWhileRevalidate > 0 || p.StaleIfError > 0) {
+		bad("NoStore excludes every other client directive (NoCache, MustRevalidate, Public, MaxAge, SharedMaxAge, Immutable, Stale*)")
+	}
+	if p.Immutable && p.MaxAge == 0 {
+		bad("Immutable needs a MaxAge: it promises the response does not change while fresh")
+	}
+	if p.SharedMaxAge > 0 && !p.Public {
+		bad("SharedMaxAge is for shared caches and needs Public")
+	}
+	if p.ServerTTL > 0 && !p.Public && p.Key == nil {
+		bad("a private policy stored on the server needs a Key that tells users apart; " +
+			"otherwise one user's page is served to another (set Public if the page is the same for everyone)")
+	}
+	for _, v := range p.Vary {
+		switch {
+		case v == "*":
+			bad(`Vary "*" can never match a stored response; use ServerTTL 0 instead`)
+		case !validToken(v):
+			bad("Vary %q is not a header name", v)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// validToken reports whether s is an RFC 9110 §5.6.2 token, as header names are.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalVary returns the policy's Vary names in canonical form, without
+// duplicates, in the order given.
+func canonicalVary(names []string) []string {
+	var out []string
+	for _, n := range names {
+		n = http.CanonicalHeaderKey(n)
+		if !containsFold(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
