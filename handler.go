@@ -384,10 +384,12 @@ func storedHeader(h, snap http.Header) http.Header {
 	return out
 }
 
-// changed reports whether field k differs from what it was before the chain ran.
+// changed reports whether field k differs from what it was before the chain
+// ran: set, removed or altered by the cached handler chain.
 func changed(h, snap http.Header, k string) bool {
-	old, ok := snap[k]
-	return !ok || !slices.Equal(old, h[k])
+	old, had := snap[k]
+	cur, has := h[k]
+	return had != has || !slices.Equal(old, cur)
 }
 
 // listHas reports whether a comma-separated header field lists name.
