@@ -185,7 +185,7 @@ func TestDecisionTree(t *testing.T) {
 			{name: "host names are case-insensitive", hdr: []string{"Host", "EXAMPLE.com"}, runs: 2, checks: []check{hasHeader("X-Cache", "HIT from Server")}},
 		}},
 		{name: "Vary selects a variant (R3)", stored: 2,
-			policy: gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute, Vary: []string{"accept-language"}},
+			policy:  gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute, Vary: []string{"accept-language"}},
 			handler: func(c *gin.Context) { c.String(200, "lang=%s", c.GetHeader("Accept-Language")) }, steps: []step{
 				{name: "en", hdr: []string{"Accept-Language", "en"}, runs: 1, checks: []check{hasBody("lang=en"), hasHeader("Vary", "Accept-Language")}},
 				{name: "fr", hdr: []string{"Accept-Language", "fr"}, runs: 2, checks: []check{hasBody("lang=fr")}},
