@@ -62,7 +62,10 @@ func TestStorability(t *testing.T) {
 				{name: "render", runs: 1, checks: []check{notStored("vary")}},
 			}},
 		{name: "Set-Cookie is never stored (S4)", policy: public, stored: 0,
-			handler: func(c *gin.Context) { c.SetCookie("session", "alice", 60, "/", "", false, true); c.String(200, "hi alice") }, steps: []step{
+			handler: func(c *gin.Context) {
+				c.SetCookie("session", "alice", 60, "/", "", false, true)
+				c.String(200, "hi alice")
+			}, steps: []step{
 				{name: "alice gets her cookie", runs: 1, checks: []check{notStored("set-cookie"), hasBody("hi alice"),
 					hasHeader("Set-Cookie", "session=alice; Path=/; Max-Age=60; HttpOnly")}},
 				{name: "bob renders his own page", runs: 2},
@@ -92,14 +95,23 @@ func TestStorability(t *testing.T) {
 				{name: "range again", hdr: []string{"Range", "bytes=0-3"}, runs: 2},
 			}},
 		{name: "a body past the limit streams through, unstored (S8)", policy: public, stored: 0,
-			opts:    []gincache.Option{gincache.WithMaxBodySize(8)},
-			handler: func(c *gin.Context) { c.Header("Content-Type", "text/plain"); c.Writer.WriteString("0123"); c.Writer.WriteString("456789") }, steps: []step{
+			opts: []gincache.Option{gincache.WithMaxBodySize(8)},
+			handler: func(c *gin.Context) {
+				c.Header("Content-Type", "text/plain")
+				c.Writer.WriteString("0123")
+				c.Writer.WriteString("456789")
+			}, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(200), hasBody("0123456789"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=streamed"),
 					hasHeader("Cache-Control", "public, max-age=60"), noHeader("ETag")}},
 				{name: "render again", runs: 2},
 			}},
 		{name: "a flushed response streams through, unstored (S8)", policy: public, stored: 0,
-			handler: func(c *gin.Context) { c.Status(201); c.Writer.WriteString("part1,"); c.Writer.Flush(); c.Writer.WriteString("part2") }, steps: []step{
+			handler: func(c *gin.Context) {
+				c.Status(201)
+				c.Writer.WriteString("part1,")
+				c.Writer.Flush()
+				c.Writer.WriteString("part2")
+			}, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(201), hasBody("part1,part2"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=streamed")}},
 			}},
 		{name: "a handler error stores nothing (S9)", policy: public, stored: 0,
