@@ -127,9 +127,10 @@ func (rt *route) key(gc *gin.Context) string {
 func (rt *route) replay(gc *gin.Context, e *Entry) {
 	w, req := gc.Writer, gc.Request
 	h := w.Header()
-	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
-	ttl := max(int64((rt.p.ServerTTL-age)/time.Second), 0)
-	ageValue := []string{strconv.FormatInt(int64(age/time.Second), 10)} // R2
+	// Age and ttl are whole seconds that add up to ServerTTL (R2).
+	age := int64(max(rt.c.cfg.now().Sub(e.StoredAt), 0) / time.Second)
+	ttl := max(int64(rt.p.ServerTTL/time.Second)-age, 0)
+	ageValue := []string{strconv.FormatInt(age, 10)}
 	status := []string{hitStatus(ttl)}
 
 	if e.Status/100 == 2 && notModified(req.Header, e.ETag, e.LastModified) { // C3, C5
