@@ -1,0 +1,131 @@
+package main
+
+import (
+	"html/template"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+)
+
+// Policies of the example, one per kind of page. They are values, so they
+// can be read (and reviewed) apart from the routes.
+var (
+	// The first seed's app shell: the same for everyone, revalidated by
+	// clients on every use (a 304 when unchanged), rendered by the server at
+	// most every five minutes.
+	shellPolicy = gincache.Policy{
+		Public:    true,
+		NoCache:   true,
+		MaxAge:    120 * time.Second,
+		ServerTTL: 5 * time.Minute,
+	}
+	// A page that differs per user: only the user's browser keeps it, and
+	// the server keeps one copy per user, keyed by the user cookie.
+	profilePolicy = gincache.Policy{
+		NoCache:   true,
+		ServerTTL: time.Minute,
+		Key: func(c *gin.Context) string {
+			user, _ := c.Cookie("user")
+			return "user=" + user + "|" + gincache.Key(c.Request)
+		},
+	}
+)
+
+// items is the second seed's list of saved things.
+type items struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (s *items) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string{}, s.list...)
+}
+
+func (s *items) add(item string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = append(s.list, item)
+}
+
+var shellTemplate = template.Must(template.New("shell").Parse(`<!doctype html>
+<html><head><title>gincache example</title></head>
+<body>
+<h1>gincache example</h1>
+<p>Rendered at {{.}} (cached on the server for 5 minutes; your browser revalidates it on every use).</p>
+<form id="add"><input name="item" placeholder="save an item"><button>Save</button></form>
+<select id="items"></select>
+<script>
+async function load() {
+  const items = await (await fetch('/api/items')).json();
+  const sel = document.getElementById('items');
+  sel.innerHTML = '';
+  for (const it of items) { const o = document.createElement('option'); o.textContent = it; sel.appendChild(o); }
+}
+document.getElementById('add').onsubmit = async (e) => {
+  e.preventDefault();
+  await fetch('/api/items', {method: 'POST', body: new FormData(e.target)});
+  e.target.reset();
+  load(); // never stale: /api/items is behind NoStore
+};
+load();
+</script>
+</body></html>
+`))
+
+// newRouter builds the example application on cache. renders counts handler
+// runs per route, so the example (and its tests) can show what a hit saves.
+func newRouter(cache *gincache.Cache, logf func(format string, args ...any)) *gin.Engine {
+	r := gin.New()
+	r.Use(gin.Recovery(), requestLog(logf))
+	saved := &items{list: []string{"first item"}}
+
+	r.GET("/", cache.Handler(shellPolicy), func(c *gin.Context) {
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		c.Status(http.StatusOK)
+		_ = shellTemplate.Execute(c.Writer, time.Now().UTC().Format(time.RFC3339))
+	})
+
+	// The second seed's dropdown: a JSON list that must show a saved item at
+	// once, so it is never cached anywhere.
+	api := r.Group("/api", gincache.NoStore())
+	api.GET("/items", func(c *gin.Context) { c.JSON(http.StatusOK, saved.all()) })
+	api.POST("/items", func(c *gin.Context) {
+		item := c.PostForm("item")
+		if item == "" {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "item is empty"})
+			return
+		}
+		saved.add(item)
+		c.JSON(http.StatusCreated, saved.all())
+	})
+
+	// A private page. /login?name=alice sets the user cookie (never cached).
+	r.GET("/login", gincache.NoStore(), func(c *gin.Context) {
+		c.SetCookie("user", c.Query("name"), 3600, "/", "", false, true)
+		c.Redirect(http.StatusSeeOther, "/me")
+	})
+	r.GET("/me", cache.Handler(profilePolicy), func(c *gin.Context) {
+		user, err := c.Cookie("user")
+		if err != nil || user == "" {
+			c.String(http.StatusUnauthorized, "log in first: /login?name=alice\n")
+			return
+		}
+		c.String(http.StatusOK, "Hello, %s. Rendered at %s.\n", user, time.Now().UTC().Format(time.RFC3339Nano))
+	})
+	return r
+}
+
+// requestLog writes one line per request: what the browser asked and what
+// the cache did. The browser test of a later issue reads it.
+func requestLog(logf func(format string, args ...any)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		logf("%s %s %d %q inm=%q cc=%q", c.Request.Method, c.Request.URL.RequestURI(), c.Writer.Status(),
+			c.Writer.Header().Get("X-Cache"), c.GetHeader("If-None-Match"), c.GetHeader("Cache-Control"))
+	}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/memstore"
+)
+
+func do(t *testing.T, h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	var body *strings.Reader
+	if method == http.MethodPost {
+		body = strings.NewReader(hdr[len(hdr)-1])
+		hdr = append(hdr[:len(hdr)-1:len(hdr)-1], "Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		body = strings.NewReader("")
+	}
+	req := httptest.NewRequest(method, target, body)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+func TestShellWalkThrough(t *testing.T) {
+	r := newRouter(gincache.New(memstore.New()), t.Logf)
+	steps := []struct {
+		name           string
+		hdr            []string
+		status         int
+		xcache, cc     string
+		bodyWithRender bool
+	}{
+		{"first visit renders", nil, 200, "MISS", "public, no-cache, max-age=120", true},
+		{"second visit is a server hit", nil, 200, "HIT from Server", "public, no-cache, max-age=120", true},
+		{"revalidation is a 304", []string{"If-None-Match", "ETAG"}, 304, "HIT from Client", "public, no-cache, max-age=120", false},
+		{"hard refresh renders again", []string{"Cache-Control", "no-cache"}, 200, "MISS", "public, no-cache, max-age=120", true},
+	}
+	var etag, firstBody string
+	for _, s := range steps {
+		for i := range s.hdr {
+			if s.hdr[i] == "ETAG" {
+				s.hdr[i] = etag
+			}
+		}
+		w := do(t, r, http.MethodGet, "/", s.hdr...)
+		if w.Code != s.status || w.Header().Get("X-Cache") != s.xcache || w.Header().Get("Cache-Control") != s.cc {
+			t.Errorf("%s: got %d %q %q; want %d %q %q", s.name, w.Code, w.Header().Get("X-Cache"), w.Header().Get("Cache-Control"), s.status, s.xcache, s.cc)
+		}
+		if s.bodyWithRender != strings.Contains(w.Body.String(), "Rendered at") {
+			t.Errorf("%s: body %.80q", s.name, w.Body)
+		}
+		if etag == "" {
+			etag, firstBody = w.Header().Get("ETag"), w.Body.String()
+		} else if s.xcache == "HIT from Server" && w.Body.String() != firstBody {
+			t.Errorf("%s: a hit served another body", s.name)
+		}
+	}
+}
+
+// The second seed's bug, fixed: a saved item shows in the list at once.
+func TestSavedItemShowsAtOnce(t *testing.T) {
+	r := newRouter(gincache.New(memstore.New()), t.Logf)
+	if w := do(t, r, http.MethodGet, "/api/items"); w.Body.String() != `["first item"]` ||
+		w.Header().Get("Cache-Control") != "no-store, no-cache, must-revalidate, max-age=0" {
+		t.Fatalf("GET /api/items = %q, Cache-Control %q", w.Body, w.Header().Get("Cache-Control"))
+	}
+	if w := do(t, r, http.MethodPost, "/api/items", url.Values{"item": {"second"}}.Encode()); w.Code != http.StatusCreated {
+		t.Fatalf("POST = %d %q; want 201", w.Code, w.Body)
+	}
+	if w := do(t, r, http.MethodGet, "/api/items", "If-None-Match", "*"); w.Code != 200 || w.Body.String() != `["first item","second"]` {
+		t.Errorf("GET after save = %d %q; want 200 with both items", w.Code, w.Body)
+	}
+}
+
+// A private page is stored per user and never served to another.
+func TestProfileIsPerUser(t *testing.T) {
+	r := newRouter(gincache.New(memstore.New()), t.Logf)
+	get := func(user string) *httptest.ResponseRecorder { return do(t, r, http.MethodGet, "/me", "Cookie", "user="+user) }
+	alice1, bob, alice2 := get("alice"), get("bob"), get("alice")
+	if !strings.HasPrefix(alice1.Body.String(), "Hello, alice.") || !strings.HasPrefix(bob.Body.String(), "Hello, bob.") {
+		t.Fatalf("bodies: %q, %q", alice1.Body, bob.Body)
+	}
+	if alice2.Body.String() != alice1.Body.String() || alice2.Header().Get("X-Cache") != "HIT from Server" {
+		t.Errorf("alice's second visit = %q %q; want her stored page", alice2.Header().Get("X-Cache"), alice2.Body)
+	}
+	if bob.Header().Get("X-Cache") != "MISS" || alice1.Header().Get("Cache-Control") != "private, no-cache, max-age=0" {
+		t.Errorf("bob X-Cache %q, Cache-Control %q", bob.Header().Get("X-Cache"), alice1.Header().Get("Cache-Control"))
+	}
+}

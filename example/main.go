@@ -1,0 +1,57 @@
+// Command example serves a small Gin application whose routes re-create the
+// two blog posts gincache grew from: an app shell cached on both sides, a JSON
+// list that is never cached, and a private per-user page.
+//
+//	go run ./example                 # on 127.0.0.1:8080, in-memory store
+//	go run ./example -addr :9090
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/memstore"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	quiet := flag.Bool("quiet", false, "do not log requests")
+	flag.Parse()
+
+	gin.SetMode(gin.ReleaseMode)
+	store, name := gincache.Store(memstore.New()), "memstore (in process)"
+	cache := gincache.New(store)
+	logf := log.Printf
+	if *quiet {
+		logf = func(string, ...any) {}
+	}
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           newRouter(cache, logf),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	fmt.Fprintf(os.Stderr, "gincache example on http://%s, store: %s\n%s", *addr, name, tryIt(*addr))
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}
+
+// tryIt is the walk-through printed at start.
+func tryIt(addr string) string {
+	u := "http://" + addr
+	return fmt.Sprintf(`Try:
+  curl -si %[1]s/ | grep -iE '^(HTTP|x-cache|cache-status|etag|cache-control|age)'    # MISS: rendered and stored
+  curl -si %[1]s/ | grep -iE '^(HTTP|x-cache|cache-status|age)'                        # HIT from Server: the handler did not run
+  curl -si -H "If-None-Match: $(curl -s -o /dev/null -D - %[1]s/ | awk 'tolower($1)=="etag:"{print $2}' | tr -d '\r')" %[1]s/ | grep -iE '^(HTTP|x-cache)'   # 304 HIT from Client
+  curl -si -H 'Cache-Control: no-cache' %[1]s/ | grep -iE '^(HTTP|x-cache|cache-status)'  # hard refresh: rendered again
+  curl -s %[1]s/api/items; curl -s -d item=new %[1]s/api/items; curl -s %[1]s/api/items   # NoStore: the new item shows at once
+  curl -si -b user=alice %[1]s/me | grep -iE '^(HTTP|x-cache|cache-control)|Hello'        # private, stored per user
+`, u)
+}
