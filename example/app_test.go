@@ -83,7 +83,9 @@ func TestSavedItemShowsAtOnce(t *testing.T) {
 // A private page is stored per user and never served to another.
 func TestProfileIsPerUser(t *testing.T) {
 	r := newRouter(gincache.New(memstore.New()), t.Logf)
-	get := func(user string) *httptest.ResponseRecorder { return do(t, r, http.MethodGet, "/me", "Cookie", "user="+user) }
+	get := func(user string) *httptest.ResponseRecorder {
+		return do(t, r, http.MethodGet, "/me", "Cookie", "user="+user)
+	}
 	alice1, bob, alice2 := get("alice"), get("bob"), get("alice")
 	if !strings.HasPrefix(alice1.Body.String(), "Hello, alice.") || !strings.HasPrefix(bob.Body.String(), "Hello, bob.") {
 		t.Fatalf("bodies: %q, %q", alice1.Body, bob.Body)
