@@ -260,13 +260,13 @@ func (r *render) finish(key string, store bool) {
 	var etag string
 	var lastModified time.Time
 	if cacheable {
-		etag, lastModified = r.validators(h, body, now)
+		etag, lastModified = r.validators(h, body, req.Method == http.MethodHead && len(body) == 0, now)
 		for _, name := range rt.vary {
 			if !listHas(h["Vary"], name) {
 				h.Add("Vary", name)
 			}
 		}
-		if bodyAllowed(status) && (req.Method != http.MethodHead || h.Get("Content-Length") == "") {
+		if bodyAllowed(status) && (req.Method != http.MethodHead || len(body) > 0) {
 			h["Content-Length"] = []string{strconv.Itoa(len(body))}
 		}
 	}
@@ -297,13 +297,11 @@ func (r *render) finish(key string, store bool) {
 	h[headerCacheState] = []string{forwardStatus(r.fwd, stored, detail)}
 
 	if cacheable && status/100 == 2 && notModified(req.Header, etag, lastModified) { // C3, C5
-		for k := range h { // N2, N3: what the handler set beyond N2 is not sent
-			if changed(h, r.snap, k) && !slices.Contains(notModifiedHeaders, k) && k != headerCacheState {
-				delete(h, k)
-			}
-		}
-		for _, k := range representationHeaders {
+		for _, k := range representationHeaders { // N3; a Set-Cookie, say, still goes out
 			delete(h, k)
+		}
+		if etag != "" {
+			delete(h, "Last-Modified") // N2: the ETag is there
 		}
 		h[headerXCache] = xHitClient
 		w.WriteHeader(http.StatusNotModified)
@@ -323,17 +321,21 @@ func (r *render) finish(key string, store bool) {
 // validators settles the response's ETag and Last-Modified and sets both.
 // A handler's own are kept (V3), a bare ETag quoted (V1); otherwise the ETag
 // is derived from the body (V2) and Last-Modified is the render time, never
-// later than now (V4). Only 2xx responses get an ETag.
-func (r *render) validators(h http.Header, body []byte, now time.Time) (string, time.Time) {
+// later than now (V4). Only 2xx responses get an ETag, and a HEAD whose
+// handler wrote no body gets none generated: the hash of nothing would not
+// match the GET's.
+func (r *render) validators(h http.Header, body []byte, headless bool, now time.Time) (string, time.Time) {
 	var etag string
 	if r.w.status/100 == 2 {
 		if changed(h, r.snap, "Etag") {
 			etag = normalizeETag(h.Get("Etag"))
 		}
-		if etag == "" {
+		if etag == "" && !headless {
 			etag = strongETag(h.Get("Content-Encoding"), body)
 		}
-		h["Etag"] = []string{etag}
+		if etag != "" {
+			h["Etag"] = []string{etag}
+		}
 	}
 	now = now.UTC().Truncate(time.Second)
 	lm := now

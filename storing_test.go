@@ -127,6 +127,16 @@ func TestStorability(t *testing.T) {
 			handler: func(c *gin.Context) { c.Status(200); c.String(404, "nope") }, steps: []step{
 				{name: "404 wins", runs: 1, checks: []check{hasStatus(404), hasBody("nope")}},
 			}},
+		{name: "a 304 after a render keeps the handler's Set-Cookie (N3 drops only metadata)", policy: public, stored: 0,
+			handler: func(c *gin.Context) { c.SetCookie("s", "1", 60, "/", "", false, false); c.String(200, "x") }, steps: []step{
+				{name: "render", hdr: []string{"If-None-Match", "*"}, runs: 1, checks: []check{hasStatus(304), hasBody(""),
+					hasHeader("Set-Cookie", "s=1; Path=/; Max-Age=60"), noHeader("Content-Type"), noHeader("Content-Length"), noHeader("Last-Modified")}},
+			}},
+		{name: "a HEAD whose handler writes no body gets no made-up ETag or Content-Length", policy: public, stored: 0,
+			handler: func(c *gin.Context) { c.Status(200) }, steps: []step{
+				{name: "HEAD", method: http.MethodHead, runs: 1, checks: []check{hasStatus(200), noHeader("ETag"), noHeader("Content-Length"),
+					hasHeader("Last-Modified", lastMod), hasHeader("Cache-Control", "public, max-age=60")}},
+			}},
 		{name: "an empty 204 is passed on", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.Status(204) }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(204), hasBody(""), notStored("status")}},
