@@ -1,0 +1,212 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gincache/gincache"
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrUnavailable is returned, at once and without touching Redis, while the
+// circuit breaker is open after repeated failures. The middleware treats it
+// like any store fault: the handler renders the response.
+var ErrUnavailable = errors.New("redisstore: redis unavailable (circuit breaker open)")
+
+// Store is a gincache.Store on Redis. It is safe for concurrent use, keeps no
+// state besides its breaker and counters, and starts no goroutines.
+type Store struct {
+	client  redis.UniversalClient
+	base    string // prefix and keyVersion, the start of every Redis key
+	timeout time.Duration
+	hash    func(string) [sha256.Size]byte // names hashed keys; tests force collisions with it
+	multi   bool                           // one DEL may name many keys: client is a single server
+	brk     *breaker
+	log     *failureLog
+	stats   counters
+}
+
+var _ gincache.Store = (*Store)(nil)
+
+// New returns a Store keeping entries in Redis through client, which may be a
+// *redis.Client, a Sentinel failover client or a *redis.ClusterClient. The
+// caller owns client and closes it; the store never does. New panics on a nil
+// client or an invalid option.
+func New(client redis.UniversalClient, opts ...Option) *Store {
+	if client == nil {
+		panic("redisstore: New: nil client")
+	}
+	c := defaultConfig()
+	for _, o := range opts {
+		o.apply(&c)
+	}
+	c.validate()
+	_, multi := client.(*redis.Client)
+	s := &Store{
+		client:  client,
+		base:    c.prefix + keyVersion,
+		timeout: c.timeout,
+		hash:    sha256Key,
+		multi:   multi,
+		brk:     newBreaker(c.threshold, c.backoff, c.maxBackoff, c.now),
+		log:     &failureLog{logger: c.logger, now: c.now},
+	}
+	if !contextTimeouts(client) {
+		s.log.warn("redisstore: the redis client has ContextTimeoutEnabled false, so a hung server holds each call for the client's ReadTimeout instead of the store's deadline")
+	}
+	return s
+}
+
+// contextTimeouts reports whether client applies context deadlines to its
+// socket I/O, where that can be told.
+func contextTimeouts(client redis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return true
+}
+
+// Get returns the entry stored under key with one GET. Nothing stored, and a
+// value that is not an entry for key, give gincache.ErrNotFound.
+func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
+	rk, hashed := s.redisKey(key)
+	var v []byte
+	var foreign bool
+	err := s.do(ctx, "get", func(ctx context.Context) error {
+		var err error
+		v, err = s.client.Get(ctx, rk).Bytes()
+		if isWrongType(err) {
+			// Not a string: someone else's value under our key. Redis
+			// answered, so it is a miss, not a failure.
+			foreign, err = true, redis.Nil
+		}
+		return err
+	})
+	if errors.Is(err, redis.Nil) {
+		if foreign {
+			s.stats.undecodable.Add(1)
+		}
+		return nil, gincache.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if hashed {
+		var ok bool
+		if v, ok = unframe(key, v); !ok {
+			s.stats.undecodable.Add(1)
+			return nil, gincache.ErrNotFound
+		}
+	}
+	e := new(gincache.Entry)
+	if err := e.UnmarshalBinary(v); err != nil {
+		s.stats.undecodable.Add(1)
+		return nil, gincache.ErrNotFound
+	}
+	return e, nil
+}
+
+// Set stores e under key with one SET carrying the TTL, truncated to whole
+// milliseconds. A TTL under a millisecond stores nothing and deletes what was
+// stored under key, so no stale entry outlives the call.
+func (s *Store) Set(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration) error {
+	rk, hashed := s.redisKey(key)
+	ttl = ttl.Truncate(time.Millisecond)
+	if ttl <= 0 {
+		return s.del(ctx, "set", []string{rk})
+	}
+	data, err := e.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("redisstore: set: %w", err)
+	}
+	if hashed {
+		data = frame(key, data)
+	}
+	return s.do(ctx, "set", func(ctx context.Context) error {
+		return s.client.Set(ctx, rk, data, ttl).Err()
+	})
+}
+
+// Delete removes the entries under keys with one DEL or, on a cluster, one
+// DEL per key in a pipeline. Missing keys are not an error.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	rks := make([]string, len(keys))
+	for i, k := range keys {
+		rks[i], _ = s.redisKey(k)
+	}
+	return s.del(ctx, "delete", rks)
+}
+
+func (s *Store) del(ctx context.Context, op string, rks []string) error {
+	return s.do(ctx, op, func(ctx context.Context) error {
+		if len(rks) == 1 || s.multi {
+			return s.client.Del(ctx, rks...).Err()
+		}
+		// Keys of a cluster live in different slots: one DEL each, which the
+		// pipeline sends to each node in one round trip.
+		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range rks {
+				p.Del(ctx, k)
+			}
+			return nil
+		})
+		return err
+	})
+}
+
+// Stats returns the store's counters.
+func (s *Store) Stats() Stats { return s.stats.snapshot() }
+
+// do runs one call to Redis under the breaker and the store's deadline, and
+// accounts for its outcome. It returns fn's error, redis.Nil as it is and
+// others wrapped, or ErrUnavailable when the breaker refused the call.
+func (s *Store) do(ctx context.Context, op string, fn func(context.Context) error) error {
+	ok, probe := s.brk.allow()
+	if !ok {
+		s.stats.skipped.Add(1)
+		return ErrUnavailable
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	err := fn(cctx)
+	cancel()
+	switch {
+	case err == nil || errors.Is(err, redis.Nil):
+		if s.brk.succeed(probe) {
+			s.log.recovered(ctx)
+		}
+		return err
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The caller went away; that says nothing about Redis.
+		s.brk.release(probe)
+	default:
+		s.stats.errors.Add(1)
+		opened, wait := s.brk.fail(probe)
+		if opened {
+			s.stats.opens.Add(1)
+		}
+		s.log.failure(ctx, op, err, opened, wait)
+	}
+	return fmt.Errorf("redisstore: %s: %w", op, err)
+}
+
+// isWrongType reports whether err is Redis refusing a string command on a
+// key holding another type.
+func isWrongType(err error) bool {
+	if err == nil {
+		return false
+	}
+	var re redis.Error
+	return errors.As(err, &re) && strings.HasPrefix(re.Error(), "WRONGTYPE")
+}
