@@ -1,0 +1,465 @@
+package gincache
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tests here pin the binary form documented in codec.go. They build their
+// own CRC-32C table rather than use the package's, so a change of checksum
+// would show up as a broken format, which it is.
+var testCastagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// seal appends the checksum MarshalBinary would, to a payload built by hand.
+func seal(payload []byte) []byte {
+	return binary.LittleEndian.AppendUint32(slices.Clip(payload), crc32.Checksum(payload, testCastagnoli))
+}
+
+// unseal returns a valid encoding without its checksum.
+func unseal(data []byte) []byte {
+	return slices.Clone(data[:len(data)-4])
+}
+
+// fullEntry has everything an entry can hold: multi-valued headers, a body,
+// an ETag and both times with nanoseconds.
+func fullEntry() *Entry {
+	return &Entry{
+		Status: http.StatusOK,
+		Header: http.Header{
+			"Content-Type":   {"text/html; charset=utf-8"},
+			"Vary":           {"Accept-Encoding", "Accept-Language"},
+			"Link":           {"</a.css>; rel=preload", "</b.js>; rel=preload", ""},
+			"Etag":           {`"abc123"`},
+			"Content-Length": {"14"},
+		},
+		Body:         []byte("<h1>hello</h1>"),
+		ETag:         `"abc123"`,
+		LastModified: time.Date(2026, 11, 23, 11, 59, 0, 0, time.UTC),
+		StoredAt:     time.Date(2026, 11, 23, 12, 0, 0, 123456789, time.UTC),
+	}
+}
+
+// diffEntry reports how got differs from want, or "" when they are the same
+// entry. A nil and an empty Header or Body are the same: the codec does not
+// keep the difference and nothing downstream may rely on it.
+func diffEntry(got, want *Entry) string {
+	switch {
+	case got.Status != want.Status:
+		return fmt.Sprintf("Status = %d; want %d", got.Status, want.Status)
+	case got.ETag != want.ETag:
+		return fmt.Sprintf("ETag = %q; want %q", got.ETag, want.ETag)
+	case !bytes.Equal(got.Body, want.Body):
+		return fmt.Sprintf("Body = %.40q (%d bytes); want %.40q (%d bytes)", got.Body, len(got.Body), want.Body, len(want.Body))
+	case !got.StoredAt.Equal(want.StoredAt) || got.StoredAt.IsZero() != want.StoredAt.IsZero():
+		return fmt.Sprintf("StoredAt = %v; want %v", got.StoredAt, want.StoredAt)
+	case !got.LastModified.Equal(want.LastModified) || got.LastModified.IsZero() != want.LastModified.IsZero():
+		return fmt.Sprintf("LastModified = %v; want %v", got.LastModified, want.LastModified)
+	case len(got.Header) != len(want.Header):
+		return fmt.Sprintf("Header = %q; want %q", got.Header, want.Header)
+	}
+	for k, wv := range want.Header {
+		gv, ok := got.Header[k]
+		if !ok || !slices.Equal(gv, wv) {
+			return fmt.Sprintf("Header[%q] = %q; want %q", k, gv, wv)
+		}
+	}
+	return ""
+}
+
+func mustMarshal(t testing.TB, e *Entry) []byte {
+	t.Helper()
+	b, err := e.MarshalBinary()
+	if err != nil {
+		t.Fatalf("MarshalBinary: %v", err)
+	}
+	return b
+}
+
+// roundTrip encodes and decodes e, failing t if either step fails.
+func roundTrip(t testing.TB, e *Entry) *Entry {
+	t.Helper()
+	var got Entry
+	if err := got.UnmarshalBinary(mustMarshal(t, e)); err != nil {
+		t.Fatalf("UnmarshalBinary(MarshalBinary(e)): %v; want nil", err)
+	}
+	return &got
+}
+
+func TestEntryRoundTrip(t *testing.T) {
+	mib := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	tests := []struct {
+		name string
+		e    *Entry
+	}{
+		{"full", fullEntry()},
+		{"empty", &Entry{}},
+		{"status only", &Entry{Status: http.StatusNoContent}},
+		{"nil header", &Entry{Status: 200, Header: nil, Body: []byte("x")}},
+		{"empty header", &Entry{Status: 200, Header: http.Header{}, Body: []byte("x")}},
+		{"field without values", &Entry{Status: 200, Header: http.Header{"X-Empty": {}}}},
+		{"empty body", &Entry{Status: 200, Header: http.Header{"A": {"b"}}, Body: []byte{}}},
+		{"binary body", &Entry{Status: 200, Body: []byte{0, 0xff, 'G', 'C', 'E', 1, 0}}},
+		{"1 MiB body", &Entry{Status: 200, Body: mib, ETag: `W/"big"`}},
+		{"nanoseconds", &Entry{
+			Status:       200,
+			StoredAt:     time.Date(2026, 1, 2, 3, 4, 5, 999999999, time.UTC),
+			LastModified: time.Date(2026, 1, 2, 3, 4, 5, 1, time.UTC),
+		}},
+		{"before 1970", &Entry{
+			Status:       200,
+			StoredAt:     time.Date(1969, 7, 20, 20, 17, 40, 123, time.UTC),
+			LastModified: time.Date(1901, 12, 14, 0, 0, 0, 0, time.UTC),
+		}},
+		{"the epoch", &Entry{Status: 200, StoredAt: time.Unix(0, 0), LastModified: time.Unix(0, 0)}},
+		{"only StoredAt", &Entry{Status: 200, StoredAt: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}},
+		{"only LastModified", &Entry{Status: 200, LastModified: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}},
+		{"other time zone", &Entry{Status: 200, StoredAt: time.Date(2026, 11, 23, 12, 0, 0, 5, time.FixedZone("X", 5*3600))}},
+		{"largest status", &Entry{Status: 999}},
+		{"unicode and NULs", &Entry{
+			Status: 200,
+			Header: http.Header{"X-Ünï": {"☃\x00☃"}},
+			ETag:   "\"\x00\"",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := diffEntry(roundTrip(t, tt.e), tt.e); d != "" {
+				t.Error(d)
+			}
+		})
+	}
+}
+
+func TestEntryMarshalDeterministic(t *testing.T) {
+	// Two maps with the same fields inserted in opposite orders, each
+	// encoded several times so Go's random map iteration gets its chances.
+	forward, backward := http.Header{}, http.Header{}
+	for i := range 40 {
+		k := "X-Field-" + strconv.Itoa(i)
+		forward[k] = []string{k, "second"}
+	}
+	for i := 39; i >= 0; i-- {
+		k := "X-Field-" + strconv.Itoa(i)
+		backward[k] = []string{k, "second"}
+	}
+	a, b := fullEntry(), fullEntry()
+	a.Header, b.Header = forward, backward
+
+	want := mustMarshal(t, a)
+	for i := range 10 {
+		for _, e := range []*Entry{a, b} {
+			if got := mustMarshal(t, e); !bytes.Equal(got, want) {
+				t.Fatalf("encoding %d differs from the first:\n got %q\nwant %q", i, got, want)
+			}
+		}
+	}
+}
+
+func TestEntryMarshalNegativeStatus(t *testing.T) {
+	if b, err := (&Entry{Status: -1}).MarshalBinary(); err == nil {
+		t.Errorf("MarshalBinary(Status -1) = %q, nil; want an error", b)
+	}
+}
+
+// mustReject decodes data into an entry that already holds something and
+// checks that it fails with want (any error when want is nil) and leaves the
+// entry as it was.
+func mustReject(t *testing.T, data []byte, want error) {
+	t.Helper()
+	before := fullEntry()
+	e := fullEntry()
+	err := e.UnmarshalBinary(data)
+	switch {
+	case err == nil:
+		t.Fatalf("UnmarshalBinary(%.60q) = nil; want an error", data)
+	case want != nil && !errors.Is(err, want):
+		t.Fatalf("UnmarshalBinary(%.60q) = %v; want %v", data, err, want)
+	}
+	if d := diffEntry(e, before); d != "" {
+		t.Fatalf("after a failed UnmarshalBinary the entry changed: %s", d)
+	}
+}
+
+// uv returns the uvarint encoding of v.
+func uv(v uint64) []byte { return binary.AppendUvarint(nil, v) }
+
+// payload builds an unsealed encoding by hand from its parts, after the
+// magic and version 1.
+func payload(parts ...[]byte) []byte {
+	b := []byte("GCE\x01")
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func TestEntryUnmarshalRejects(t *testing.T) {
+	valid := mustMarshal(t, fullEntry())
+	withVersion := func(v byte) []byte {
+		p := unseal(valid)
+		p[3] = v
+		return seal(p)
+	}
+	huge := uv(1 << 62)
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"nil", nil, errCodecShort},
+		{"empty", []byte{}, errCodecShort},
+		{"shorter than any entry", []byte("GCE\x01\x00\x00\x00"), errCodecShort},
+		{"magic and checksum only", seal([]byte("GCE\x01")), errCodecShort},
+		{"wrong magic", append([]byte("XYZ"), valid[3:]...), errCodecMagic},
+		{"JSON", []byte(`{"status":200,"body":"hello"}`), errCodecMagic},
+		// RFC-CHECKLIST L5: an entry written by another format version is a
+		// miss, never misread, even when its checksum is right.
+		{"future version 2", withVersion(2), errCodecVersion},
+		{"version 0", withVersion(0), errCodecVersion},
+		{"version 255", withVersion(255), errCodecVersion},
+		{"bad checksum", append(unseal(valid), 0, 0, 0, 0), errCodecChecksum},
+		{"garbage after checksum", append(slices.Clone(valid), 'x'), errCodecChecksum},
+		{"garbage before checksum", seal(append(unseal(valid), 'x')), errCodecTrailing},
+		{"status 1000", seal(payload(uv(0), uv(1000), uv(0), uv(0), uv(0))), errCodecField},
+		{"huge ETag length", seal(payload(uv(0), uv(200), huge)), errCodecShort},
+		{"huge header count", seal(payload(uv(0), uv(200), uv(0), huge)), errCodecField},
+		{"huge value count", seal(payload(uv(0), uv(200), uv(0), uv(1), uv(1), []byte("A"), huge)), errCodecField},
+		{"huge value length", seal(payload(uv(0), uv(200), uv(0), uv(1), uv(1), []byte("A"), uv(1), huge)), errCodecShort},
+		{"huge body length", seal(payload(uv(0), uv(200), uv(0), uv(0), huge)), errCodecShort},
+		{"body length one too many", seal(payload(uv(0), uv(200), uv(0), uv(0), uv(3), []byte("ab"))), errCodecShort},
+		{"varint overflow", seal(payload(bytes.Repeat([]byte{0xff}, 11), uv(200), uv(0), uv(0), uv(0))), errCodecShort},
+		{"StoredAt missing", seal(payload(uv(flagStoredAt))), errCodecShort},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { mustReject(t, tt.data, tt.want) })
+	}
+}
+
+func TestEntryUnmarshalHandBuilt(t *testing.T) {
+	// The smallest valid encodings, built from the documented format, so
+	// the tests above that craft bytes by hand are known to start from a
+	// decodable base.
+	tests := []struct {
+		name string
+		data []byte
+		want *Entry
+	}{
+		{"empty 204", seal(payload(uv(0), uv(204), uv(0), uv(0), uv(0))), &Entry{Status: 204}},
+		{"one header", seal(payload(uv(0), uv(200), uv(0), uv(1), uv(1), []byte("A"), uv(1), uv(1), []byte("b"), uv(2), []byte("hi"))),
+			&Entry{Status: 200, Header: http.Header{"A": {"b"}}, Body: []byte("hi")}},
+		{"StoredAt -1ns", seal(payload(uv(flagStoredAt), binary.AppendVarint(nil, -1), uv(200), uv(0), uv(0), uv(0))),
+			&Entry{Status: 200, StoredAt: time.Unix(0, -1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got Entry
+			if err := got.UnmarshalBinary(tt.data); err != nil {
+				t.Fatalf("UnmarshalBinary: %v; want nil", err)
+			}
+			if d := diffEntry(&got, tt.want); d != "" {
+				t.Error(d)
+			}
+			if re := mustMarshal(t, &got); !bytes.Equal(re, tt.data) {
+				t.Errorf("re-encoding = %q; want the input %q", re, tt.data)
+			}
+		})
+	}
+}
+
+func TestEntryUnmarshalTruncated(t *testing.T) {
+	valid := mustMarshal(t, fullEntry())
+	for n := range len(valid) {
+		t.Run(strconv.Itoa(n), func(t *testing.T) { mustReject(t, valid[:n], nil) })
+	}
+}
+
+func TestEntryUnmarshalByteFlips(t *testing.T) {
+	// CRC-32C catches every error confined to 32 consecutive bits, so no
+	// change to a single byte may decode.
+	valid := mustMarshal(t, fullEntry())
+	for i := range valid {
+		for _, mask := range []byte{0x01, 0x80, 0xff} {
+			t.Run(fmt.Sprintf("byte%d^%#02x", i, mask), func(t *testing.T) {
+				data := slices.Clone(valid)
+				data[i] ^= mask
+				mustReject(t, data, nil)
+			})
+		}
+	}
+}
+
+func TestEntryUnmarshalDoesNotRetainInput(t *testing.T) {
+	data := mustMarshal(t, fullEntry())
+	var e Entry
+	if err := e.UnmarshalBinary(data); err != nil {
+		t.Fatalf("UnmarshalBinary: %v", err)
+	}
+	clear(data)
+	if d := diffEntry(&e, fullEntry()); d != "" {
+		t.Errorf("after the input was overwritten: %s", d)
+	}
+}
+
+func TestEntryHeaderValuesHaveNoSpareCapacity(t *testing.T) {
+	// Decoded values share one backing array. A middleware that appends to
+	// one field must get a copy, not write into the next field's values.
+	e := roundTrip(t, fullEntry())
+	for k, vs := range e.Header {
+		if cap(vs) != len(vs) {
+			t.Errorf("cap(Header[%q]) = %d; want len = %d", k, cap(vs), len(vs))
+		}
+	}
+	snapshot := e.Header.Clone()
+	grown := make(http.Header, len(e.Header))
+	for k, vs := range e.Header {
+		grown[k] = append(vs, "appended")
+	}
+	if d := diffEntry(e, &Entry{
+		Status: e.Status, Header: snapshot, Body: e.Body, ETag: e.ETag,
+		LastModified: e.LastModified, StoredAt: e.StoredAt,
+	}); d != "" {
+		t.Errorf("appending to decoded header values changed the entry: %s", d)
+	}
+}
+
+func TestEntryCodecLimits(t *testing.T) {
+	// What MarshalBinary accepts, UnmarshalBinary must give back: a store
+	// would otherwise turn such an entry into a permanent miss, or worse,
+	// into a different page. These cases currently fail; see the report on
+	// codec.go. Remove the skip once MarshalBinary refuses them.
+	t.Skip("codec.go: MarshalBinary accepts statuses above 999 and times outside int64 Unix nanoseconds")
+	tests := []struct {
+		name string
+		e    *Entry
+	}{
+		{"status 1000", &Entry{Status: 1000}},
+		{"LastModified in 1600", &Entry{Status: 200, LastModified: time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"StoredAt in 2300", &Entry{Status: 200, StoredAt: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.e.MarshalBinary()
+			if err != nil {
+				return // refusing is fine
+			}
+			var got Entry
+			if err := got.UnmarshalBinary(b); err != nil {
+				t.Fatalf("MarshalBinary accepted the entry but UnmarshalBinary = %v", err)
+			}
+			if d := diffEntry(&got, tt.e); d != "" {
+				t.Errorf("MarshalBinary accepted the entry but it decodes differently: %s", d)
+			}
+		})
+	}
+}
+
+func benchEntry(size int) *Entry {
+	e := fullEntry()
+	e.Body = bytes.Repeat([]byte("x"), size)
+	e.Header.Set("Content-Length", strconv.Itoa(size))
+	return e
+}
+
+func BenchmarkEntryMarshal(b *testing.B) {
+	for _, size := range []int{1 << 10, 32 << 10} {
+		b.Run(strconv.Itoa(size>>10)+"KiB", func(b *testing.B) {
+			e := benchEntry(size)
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				if _, err := e.MarshalBinary(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkEntryUnmarshal(b *testing.B) {
+	for _, size := range []int{1 << 10, 32 << 10} {
+		b.Run(strconv.Itoa(size>>10)+"KiB", func(b *testing.B) {
+			data := mustMarshal(b, benchEntry(size))
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				var e Entry
+				if err := e.UnmarshalBinary(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzEntryUnmarshalBinary checks that no input makes the decoder panic, and
+// that whatever it accepts re-encodes to an entry that decodes the same. The
+// fuzzer's input is tried as it is and with a valid checksum appended, so
+// that mutations reach the field parsing behind the checksum.
+func FuzzEntryUnmarshalBinary(f *testing.F) {
+	for _, e := range []*Entry{fullEntry(), {}, {Status: 204}, benchEntry(100)} {
+		f.Add(unseal(mustMarshal(f, e)))
+	}
+	f.Add([]byte{})
+	f.Add([]byte("GCE\x02\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, in := range [][]byte{data, seal(data)} {
+			var e Entry
+			if err := e.UnmarshalBinary(in); err != nil {
+				continue
+			}
+			again := roundTrip(t, &e)
+			if d := diffEntry(again, &e); d != "" {
+				t.Errorf("decode(encode(decode(%q))): %s", in, d)
+			}
+			for k, vs := range e.Header {
+				if cap(vs) != len(vs) {
+					t.Errorf("cap(Header[%q]) = %d; want len = %d", k, cap(vs), len(vs))
+				}
+			}
+		}
+	})
+}
+
+// FuzzEntryRoundTrip checks that every entry the encoder accepts decodes to
+// itself.
+func FuzzEntryRoundTrip(f *testing.F) {
+	f.Add(200, `"abc"`, []byte("<h1>hello</h1>"), "Content-Type", "text/html", int64(1795521600123456789))
+	f.Add(0, "", []byte(nil), "", "", int64(0))
+	f.Add(999, `W/"x"`, []byte{0, 1, 2}, "Vary", "Accept-Encoding, Accept", int64(-1))
+	f.Fuzz(func(t *testing.T, status int, etag string, body []byte, hdrKey, hdrVal string, storedNanos int64) {
+		if status > 999 {
+			t.Skip("statuses above 999 are TestEntryCodecLimits' known failure")
+		}
+		e := &Entry{
+			Status:       status,
+			Header:       http.Header{hdrKey: {hdrVal, strings.ToUpper(hdrVal)}},
+			Body:         body,
+			ETag:         etag,
+			StoredAt:     time.Unix(0, storedNanos),
+			LastModified: time.Unix(storedNanos/1e9, 0),
+		}
+		b, err := e.MarshalBinary()
+		if err != nil {
+			if status >= 0 {
+				t.Fatalf("MarshalBinary: %v; want nil for status %d", err, status)
+			}
+			return
+		}
+		var got Entry
+		if err := got.UnmarshalBinary(b); err != nil {
+			t.Fatalf("UnmarshalBinary(MarshalBinary(e)): %v; want nil", err)
+		}
+		if d := diffEntry(&got, e); d != "" {
+			t.Error(d)
+		}
+	})
+}

@@ -1,0 +1,120 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/gincache/gincache"
+)
+
+// entryOverhead approximates what an entry costs beyond its bytes: the otter
+// node, the Entry struct, the header map and its slices.
+const entryOverhead = 256
+
+// Store is an in-memory gincache.Store bounded by bytes. It is safe for
+// concurrent use. Build it with New; the zero value is not usable.
+type Store struct {
+	cache    *otter.Cache[string, item]
+	maxBytes int64
+}
+
+var _ gincache.Store = (*Store)(nil)
+
+// item is what otter holds: the entry with the TTL it was stored for, which
+// the expiry calculator reads, and its weight, computed once in Set.
+type item struct {
+	entry  *gincache.Entry
+	ttl    time.Duration
+	weight uint32
+}
+
+// New returns an empty store. It panics on invalid options, so a bad
+// configuration fails at start-up rather than while serving.
+func New(opts ...Option) *Store {
+	cfg := config{maxBytes: DefaultMaxBytes}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if cfg.maxBytes <= 0 {
+		panic("memstore: WithMaxBytes needs a positive size")
+	}
+	o := &otter.Options[string, item]{
+		MaximumWeight: uint64(cfg.maxBytes),
+		Weigher:       func(_ string, it item) uint32 { return it.weight },
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, item]) time.Duration {
+			return e.Value.ttl
+		}),
+	}
+	if cfg.now != nil {
+		o.Clock = clock{now: cfg.now}
+	}
+	return &Store{cache: otter.Must(o), maxBytes: cfg.maxBytes}
+}
+
+// Get returns the entry stored under key, the same pointer that was Set, or
+// gincache.ErrNotFound once it has expired or been evicted. It never blocks.
+func (s *Store) Get(_ context.Context, key string) (*gincache.Entry, error) {
+	it, ok := s.cache.GetIfPresent(key)
+	if !ok {
+		return nil, gincache.ErrNotFound
+	}
+	return it.entry, nil
+}
+
+// Set stores e under key for ttl, keeping the pointer: e must not be modified
+// afterwards. A ttl of zero or less, or an entry heavier than the store's
+// bound, stores nothing and removes what key held before, so an outdated page
+// is never left behind by a newer one that could not be kept.
+func (s *Store) Set(_ context.Context, key string, e *gincache.Entry, ttl time.Duration) error {
+	if e == nil {
+		return errors.New("memstore: Set of a nil entry")
+	}
+	w := weigh(key, e)
+	if ttl <= 0 || w > s.maxBytes || w > math.MaxUint32 {
+		s.cache.Invalidate(key)
+		return nil
+	}
+	s.cache.Set(key, item{entry: e, ttl: ttl, weight: uint32(w)})
+	return nil
+}
+
+// Delete removes the entries under keys; missing keys are ignored.
+func (s *Store) Delete(_ context.Context, keys ...string) error {
+	for _, k := range keys {
+		s.cache.Invalidate(k)
+	}
+	return nil
+}
+
+// Len reports how many entries the store holds, as otter estimates it: entries
+// that expired but have not been swept yet may still be counted. It lets tests
+// of the middleware check what was stored without reaching into the store.
+func (s *Store) Len() int {
+	return s.cache.EstimatedSize()
+}
+
+// weigh approximates the memory e takes under key, in bytes.
+func weigh(key string, e *gincache.Entry) int64 {
+	n := int64(entryOverhead + len(key) + len(e.Body) + len(e.ETag))
+	for k, vs := range e.Header {
+		n += int64(len(k))
+		for _, v := range vs {
+			n += int64(len(v))
+		}
+	}
+	return n
+}
+
+// clock adapts an injected time function to otter's Clock. It delivers no
+// ticks, so otter runs no background sweep for it (see WithClock).
+type clock struct {
+	now func() time.Time
+}
+
+func (c clock) NowNano() int64 { return c.now().UnixNano() }
+
+func (c clock) Tick(time.Duration) <-chan time.Time { return nil }
