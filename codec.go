@@ -3,6 +3,7 @@ package gincache
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"net/http"
 	"slices"
@@ -13,15 +14,17 @@ import (
 //
 //	"GCE" 0x01                   magic and format version
 //	uvarint flags                bit 0: StoredAt set, bit 1: LastModified set
-//	varint  StoredAt             Unix nanoseconds, when set
-//	varint  LastModified         Unix nanoseconds, when set
-//	uvarint Status
+//	time    StoredAt             when set
+//	time    LastModified         when set
+//	uvarint Status               0 to 999
 //	string  ETag
 //	uvarint header count, then per field: string name, uvarint n, n × string value
 //	string  Body
 //	uint32  CRC-32C (Castagnoli) of everything before it, little endian
 //
-// where string is a uvarint length followed by the bytes. Body comes last so a
+// where string is a uvarint length followed by the bytes and time is a varint
+// of Unix seconds and a uvarint of nanoseconds, which spans any year (Unix
+// nanoseconds alone would wrap outside 1678–2262). Body comes last so a
 // decoder can copy the head in one string and the body in one slice. The
 // checksum turns a flipped bit in a store into a miss rather than a wrong page.
 const (
@@ -71,13 +74,13 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	}
 	b = binary.AppendUvarint(b, flags)
 	if flags&flagStoredAt != 0 {
-		b = binary.AppendVarint(b, e.StoredAt.UnixNano())
+		b = appendTime(b, e.StoredAt)
 	}
 	if flags&flagLastModified != 0 {
-		b = binary.AppendVarint(b, e.LastModified.UnixNano())
+		b = appendTime(b, e.LastModified)
 	}
-	if e.Status < 0 {
-		return nil, errors.New("gincache: entry: negative status")
+	if e.Status < 0 || e.Status > 999 {
+		return nil, fmt.Errorf("gincache: entry: status %d is not three digits", e.Status)
 	}
 	b = binary.AppendUvarint(b, uint64(e.Status))
 	b = appendString(b, e.ETag)
@@ -93,6 +96,11 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(e.Body)))
 	b = append(b, e.Body...)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)), nil
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
 }
 
 func appendString(b []byte, s string) []byte {
@@ -124,10 +132,10 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 	var out Entry
 	flags := d.uvarint()
 	if flags&flagStoredAt != 0 {
-		out.StoredAt = time.Unix(0, d.varint())
+		out.StoredAt = d.time()
 	}
 	if flags&flagLastModified != 0 {
-		out.LastModified = time.Unix(0, d.varint())
+		out.LastModified = d.time()
 	}
 	status := d.uvarint()
 	if status > 999 {
@@ -215,6 +223,15 @@ func (d *decoder) varint() int64 {
 	}
 	d.off += n
 	return v
+}
+
+func (d *decoder) time() time.Time {
+	sec, nsec := d.varint(), d.uvarint()
+	if nsec >= 1e9 {
+		d.err = errCodecField
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec))
 }
 
 // span reads a length and returns the offset and length of the bytes that follow.
