@@ -5,13 +5,13 @@ import (
 	"time"
 )
 
-// breakerSteps drives a breaker through a script, one line a step.
+// step is one line of a breaker script: what happens, and what it must give.
 type step struct {
-	advance time.Duration // move the clock first
-	do      string        // "allow", "succeed", "fail", "release"
-	probe   bool          // for succeed, fail, release: the call was the probe
-	want    bool          // allow: ok; succeed: closed; fail: opened
-	wantAlt time.Duration // fail: the back-off it opened for
+	advance  time.Duration // move the clock first
+	do       string        // "allow", "succeed", "fail", "release"
+	probe    bool          // for succeed, fail, release: the call was the probe
+	want     bool          // allow: ok; succeed: closed; fail: opened
+	wantWait time.Duration // fail: the back-off it opened for
 }
 
 func runSteps(t *testing.T, b *breaker, clk *fakeClock, steps []step) {
@@ -30,8 +30,8 @@ func runSteps(t *testing.T, b *breaker, clk *fakeClock, steps []step) {
 			}
 		case "fail":
 			opened, wait := b.fail(s.probe)
-			if opened != s.want || wait != s.wantAlt {
-				t.Fatalf("step %d: fail(%v) = %v, %v; want %v, %v", i, s.probe, opened, wait, s.want, s.wantAlt)
+			if opened != s.want || wait != s.wantWait {
+				t.Fatalf("step %d: fail(%v) = %v, %v; want %v, %v", i, s.probe, opened, wait, s.want, s.wantWait)
 			}
 		case "release":
 			b.release(s.probe)
@@ -48,16 +48,16 @@ func TestBreaker(t *testing.T) {
 	}{
 		{"opensAfterThreshold", []step{
 			{do: "fail"}, {do: "fail"}, {do: "allow", want: true},
-			{do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail", want: true, wantWait: time.Second},
 			{do: "allow", want: false},
 		}},
 		{"successResetsCount", []step{
 			{do: "fail"}, {do: "fail"}, {do: "succeed"},
 			{do: "fail"}, {do: "fail"}, {do: "allow", want: true},
-			{do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail", want: true, wantWait: time.Second},
 		}},
 		{"oneProbeAfterBackoff", []step{
-			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantWait: time.Second},
 			{advance: 999 * time.Millisecond, do: "allow", want: false},
 			{advance: time.Millisecond, do: "allow", want: true, probe: true},
 			{do: "allow", want: false}, // the probe is in flight
@@ -65,33 +65,33 @@ func TestBreaker(t *testing.T) {
 			{do: "allow", want: true},
 		}},
 		{"failedProbesDoubleToCap", []step{
-			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantWait: time.Second},
 			{advance: time.Second, do: "allow", want: true, probe: true},
-			{do: "fail", probe: true, want: true, wantAlt: 2 * time.Second},
+			{do: "fail", probe: true, want: true, wantWait: 2 * time.Second},
 			{advance: time.Second, do: "allow", want: false},
 			{advance: time.Second, do: "allow", want: true, probe: true},
-			{do: "fail", probe: true, want: true, wantAlt: 4 * time.Second},
+			{do: "fail", probe: true, want: true, wantWait: 4 * time.Second},
 			{advance: 4 * time.Second, do: "allow", want: true, probe: true},
-			{do: "fail", probe: true, want: true, wantAlt: 5 * time.Second}, // capped
+			{do: "fail", probe: true, want: true, wantWait: 5 * time.Second}, // capped
 			{advance: 5 * time.Second, do: "allow", want: true, probe: true},
-			{do: "fail", probe: true, want: true, wantAlt: 5 * time.Second},
+			{do: "fail", probe: true, want: true, wantWait: 5 * time.Second},
 		}},
 		{"backoffResetsAfterRecovery", []step{
-			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantWait: time.Second},
 			{advance: time.Second, do: "allow", want: true, probe: true},
-			{do: "fail", probe: true, want: true, wantAlt: 2 * time.Second},
+			{do: "fail", probe: true, want: true, wantWait: 2 * time.Second},
 			{advance: 2 * time.Second, do: "allow", want: true, probe: true},
 			{do: "succeed", probe: true, want: true},
-			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantWait: time.Second},
 		}},
 		{"releasedProbeLetsNextCallProbe", []step{
-			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantWait: time.Second},
 			{advance: time.Second, do: "allow", want: true, probe: true},
 			{do: "release", probe: true},
 			{do: "allow", want: true, probe: true},
 		}},
 		{"stragglersWhileOpenChangeNothing", []step{
-			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantAlt: time.Second},
+			{do: "fail"}, {do: "fail"}, {do: "fail", want: true, wantWait: time.Second},
 			{do: "fail"}, {do: "fail"}, {do: "fail"}, // calls begun before it opened
 			{do: "succeed"},
 			{do: "allow", want: false},

@@ -19,13 +19,15 @@
 //
 // # On the wire
 //
-// A hit is one GET, a store one SET with its TTL (PX), an invalidation one
-// DEL (one per key, pipelined, on a cluster, whose keys live in different
-// slots). Nothing on a request path scans the keyspace.
+// A hit is one GET, a store one SET carrying the TTL in whole milliseconds
+// (PX, or EX when it is whole seconds), an invalidation one DEL (one per key,
+// pipelined, on a cluster, whose keys live in different slots). Nothing on a
+// request path scans the keyspace.
 //
 // Keys are the prefix (default "gincache:"), the layout version "v1:" and the
-// cache key. A cache key longer than 200 bytes is replaced by "h:" and the hex
-// SHA-256 of it, so Redis keys stay bounded; the value under a hashed key
+// cache key. A cache key longer than 200 bytes, or starting with "h:", is
+// replaced by "h:" and the hex SHA-256 of it, so Redis keys stay bounded and a
+// verbatim key never names a hashed one's slot; the value under a hashed key
 // starts with the full cache key (a uvarint length, then the key), and a read
 // whose key differs is a miss, so no collision can serve another page.
 // Values are gincache.Entry.MarshalBinary bytes: compact, versioned and

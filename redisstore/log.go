@@ -48,7 +48,7 @@ func (l *failureLog) failure(ctx context.Context, op string, err error, opened b
 	if opened {
 		attrs = append(attrs, slog.String("breaker", "open"), slog.Duration("retry_in", wait))
 	}
-	l.out().LogAttrs(ctx, slog.LevelError, "redisstore: redis call failed; serving without the cache", attrs...)
+	l.out().LogAttrs(ctx, slog.LevelError, "redisstore: redis call failed", attrs...)
 }
 
 // recovered logs that a probe succeeded and the breaker closed. It is not
