@@ -2,8 +2,9 @@
 // two blog posts gincache grew from: an app shell cached on both sides, a JSON
 // list that is never cached, and a private per-user page.
 //
-//	go run ./example                 # on 127.0.0.1:8080, in-memory store
-//	go run ./example -addr :9090
+//	go run ./example                                   # on 127.0.0.1:8080, in-memory store
+//	go run ./example -redis redis://127.0.0.1:6379/0   # one cache shared by every replica
+//	go run ./example -redis 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003   # a Redis Cluster
 package main
 
 import (
@@ -17,16 +18,19 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
-	"github.com/gincache/gincache/memstore"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	quiet := flag.Bool("quiet", false, "do not log requests")
+	redisSpec := flag.String("redis", "", "Redis URL (redis://host:port/db) or cluster address list (host:port,host:port,…); empty: in-memory store")
 	flag.Parse()
 
 	gin.SetMode(gin.ReleaseMode)
-	store, name := gincache.Store(memstore.New()), "memstore (in process)"
+	store, name, err := openStore(*redisSpec)
+	if err != nil {
+		log.Fatal(err)
+	}
 	cache := gincache.New(store)
 	logf := log.Printf
 	if *quiet {
