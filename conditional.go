@@ -10,19 +10,19 @@ import (
 // against a representation's validators (RFC 9110 §13.1.2, §13.1.3, §13.2.2).
 // The caller only asks for GET and HEAD requests whose response would be 2xx.
 //
-// If-None-Match wins when present and well formed; a malformed one is ignored
-// as if absent, and so is an If-Modified-Since that is not an HTTP-date.
+// If-None-Match decides when present; a malformed one matches nothing, and
+// If-Modified-Since is still ignored beside it (§13.1.3: "contains"). An
+// If-Modified-Since that is not one HTTP-date is ignored.
 func notModified(h http.Header, etag string, lastModified time.Time) bool {
 	if inm, ok := h["If-None-Match"]; ok {
-		if match, valid := etagListMatch(inm, etag); valid {
-			return match
-		}
+		match, valid := etagListMatch(inm, etag)
+		return match && valid
 	}
-	ims := h.Get("If-Modified-Since")
-	if ims == "" || lastModified.IsZero() {
+	ims := h["If-Modified-Since"]
+	if len(ims) != 1 || lastModified.IsZero() {
 		return false
 	}
-	t, err := http.ParseTime(ims)
+	t, err := http.ParseTime(ims[0])
 	if err != nil {
 		return false
 	}

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -17,16 +18,12 @@ import (
 // miss, and an accidental collision between two versions of one URL is a
 // 1-in-2^64 event.
 func strongETag(contentEncoding string, body []byte) string {
-	var sum uint64
-	if contentEncoding == "" {
-		sum = xxhash.Sum64(body)
-	} else {
-		d := xxhash.New()
-		_, _ = d.WriteString(contentEncoding)
-		_, _ = d.Write([]byte{0})
-		_, _ = d.Write(body)
-		sum = d.Sum64()
-	}
+	var d xxhash.Digest
+	d.Reset()
+	_, _ = d.WriteString(contentEncoding)
+	_, _ = d.WriteString("\x00") // no encoding name holds a NUL, so no body can imitate one
+	_, _ = d.Write(body)
+	sum := d.Sum64()
 	b := make([]byte, 0, 18)
 	b = append(b, '"')
 	hex := strconv.AppendUint(make([]byte, 0, 16), sum, 16)
@@ -45,7 +42,11 @@ func normalizeETag(s string) string {
 	if validETag(s) {
 		return s
 	}
-	if q := `"` + s + `"`; s != "" && validETag(q) {
+	weak, opaque := "", s
+	if rest, ok := strings.CutPrefix(s, "W/"); ok {
+		weak, opaque = "W/", rest
+	}
+	if q := weak + `"` + opaque + `"`; opaque != "" && validETag(q) {
 		return q
 	}
 	return ""

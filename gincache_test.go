@@ -115,7 +115,8 @@ func TestDecisionTree(t *testing.T) {
 			{name: "If-Modified-Since ignored beside If-None-Match (C4)", hdr: []string{"If-None-Match", `"other"`, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
 			{name: "invalid date is ignored (C4, C6)", hdr: []string{"If-Modified-Since", "yesterday"}, checks: hit(0, 300), runs: 1},
 			{name: "malformed If-None-Match is ignored (C6)", hdr: []string{"If-None-Match", "unquoted"}, checks: hit(0, 300), runs: 1},
-			{name: "malformed If-None-Match leaves If-Modified-Since to decide (C6)", hdr: []string{"If-None-Match", `"a" junk`, "If-Modified-Since", lastMod}, checks: notModified("HIT from Client"), runs: 1},
+			{name: "malformed If-None-Match matches nothing, and still silences If-Modified-Since (C4, C6)", hdr: []string{"If-None-Match", `"a" junk`, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
+			{name: "two If-Modified-Since lines are ignored (C4)", hdr: []string{"If-Modified-Since", lastMod, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
 			{name: "HEAD on a 304 path", method: http.MethodHead, hdr: []string{"If-None-Match", shellETag}, checks: notModified("HIT from Client"), runs: 1},
 		}},
 		{name: "a fresh render answers 304 to a validator it matches (V2)", policy: shell, stored: 1, steps: []step{

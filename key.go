@@ -12,9 +12,11 @@ import (
 // request with another Host or one more parameter gets another key, so it
 // cannot plant its response under someone else's.
 //
-// The host is lower-cased (host names are case-insensitive) and, when it holds
-// anything but letters, digits, '.', '-', ':', '[' and ']', percent-escaped, so
-// it never contains the '/' or '?' that start the path and query: keys of
+// The host's ASCII letters are lower-cased (host names are case-insensitive;
+// Unicode case folding is not used, since it maps distinct hosts such as
+// "\u212a.com" and "k.com" together) and, when it holds anything but letters,
+// digits, '.', '-', ':', '[' and ']', it is percent-escaped byte by byte, so it
+// never contains the '/' or '?' that start the path and query: keys of
 // different URLs never collide. The path keeps its escaped form and the query
 // its order; no normalisation merges URLs a handler might tell apart.
 func Key(r *http.Request) string {
@@ -38,11 +40,19 @@ func keyHost(h string) string {
 	if plain {
 		return h
 	}
-	return url.PathEscape(strings.ToLower(h))
+	b := []byte(h)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return url.PathEscape(string(b)) // escapes every byte >= 0x80, '/', '?' and '%'
 }
 
 // varySuffix appends, for each header the policy varies on, its name and the
-// request's values, quoted so no value can imitate another field.
+// request's values, quoted so no value can imitate another field. An absent
+// header is marked apart from an empty one: RFC 9111 §4.1 matches absent
+// only with absent.
 func varySuffix(key string, h http.Header, vary []string) string {
 	if len(vary) == 0 {
 		return key
@@ -52,8 +62,13 @@ func varySuffix(key string, h http.Header, vary []string) string {
 	for _, name := range vary {
 		b.WriteString("\x00")
 		b.WriteString(name)
+		vs, ok := h[name]
+		if !ok {
+			b.WriteByte('!')
+			continue
+		}
 		b.WriteByte('=')
-		b.WriteString(strconv.Quote(strings.Join(h.Values(name), ", ")))
+		b.WriteString(strconv.Quote(strings.Join(vs, ", ")))
 	}
 	return b.String()
 }

@@ -116,10 +116,14 @@ func (p Policy) Validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("gincache: "+format, args...))
 	}
-	for name, d := range map[string]time.Duration{
-		"MaxAge": p.MaxAge, "SharedMaxAge": p.SharedMaxAge,
-		"StaleWhileRevalidate": p.StaleWhileRevalidate, "StaleIfError": p.StaleIfError,
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"MaxAge", p.MaxAge}, {"SharedMaxAge", p.SharedMaxAge},
+		{"StaleWhileRevalidate", p.StaleWhileRevalidate}, {"StaleIfError", p.StaleIfError},
 	} {
+		name, d := f.name, f.d
 		switch {
 		case d < 0:
 			bad("%s is negative (%v)", name, d)
@@ -140,7 +144,11 @@ func (p Policy) Validate() error {
 	if p.SharedMaxAge > 0 && !p.Public {
 		bad("SharedMaxAge is for shared caches and needs Public")
 	}
-	if p.ServerTTL > 0 && !p.Public && p.Key == nil {
+	switch {
+	case p.ServerTTL > 0 && p.NoStore && p.Key == nil:
+		bad("a NoStore policy stored on the server needs a Key: it cannot be Public, so nothing says " +
+			"the page is the same for everyone (use a Key that returns gincache.Key(c.Request) if it is)")
+	case p.ServerTTL > 0 && !p.Public && p.Key == nil:
 		bad("a private policy stored on the server needs a Key that tells users apart; " +
 			"otherwise one user's page is served to another (set Public if the page is the same for everyone)")
 	}

@@ -226,9 +226,6 @@ func TestPolicyValidate(t *testing.T) {
 // The seed's default, cached(cacheable=False, server_timeout=5*60): stored on
 // the server, no-store to clients.
 func TestPolicyValidateAdviceIsActionable(t *testing.T) {
-	knownBug(t, "Policy{NoStore: true, ServerTTL: d} is rejected with \"... (set Public if the page is the same "+
-		"for everyone)\", but NoStore with Public is rejected too (\"NoStore excludes every other client directive\"), "+
-		"so the advice leads to another error; only a custom Key passes (policy.go Validate)")
 	p := Policy{NoStore: true, ServerTTL: 5 * time.Minute}
 	err := p.Validate()
 	if err == nil || !strings.Contains(err.Error(), "set Public") {
@@ -243,9 +240,6 @@ func TestPolicyValidateAdviceIsActionable(t *testing.T) {
 // Handler panics with "the same message" as Validate, so it must not change
 // from one call to the next.
 func TestPolicyValidateDeterministic(t *testing.T) {
-	knownBug(t, "Validate ranges over a map of the four durations, so with two or more bad durations the joined "+
-		"message lists them in random order from call to call; Handler's panic text then differs from Validate's "+
-		"(policy.go Validate)")
 	p := Policy{Public: true, MaxAge: -time.Second, SharedMaxAge: -time.Second, StaleWhileRevalidate: -time.Second, StaleIfError: -time.Second}
 	first := p.Validate().Error()
 	for range 50 {

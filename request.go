@@ -31,7 +31,7 @@ func parseRequestDirectives(h http.Header) requestDirectives {
 		return d
 	}
 	for _, line := range cc {
-		for _, tok := range strings.Split(line, ",") {
+		for _, tok := range splitDirectives(line) {
 			name, _, _ := strings.Cut(strings.TrimSpace(tok), "=")
 			switch strings.ToLower(strings.TrimSpace(name)) {
 			case "no-cache":
@@ -44,4 +44,24 @@ func parseRequestDirectives(h http.Header) requestDirectives {
 		}
 	}
 	return d
+}
+
+// splitDirectives splits a Cache-Control line at the commas that are not
+// inside a quoted-string (RFC 9110 §5.6.4), so `foo="a,no-store"` stays one
+// directive.
+func splitDirectives(line string) []string {
+	var out []string
+	start, quoted := 0, false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			out = append(out, line[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, line[start:])
 }

@@ -288,6 +288,7 @@ func TestValidators(t *testing.T) {
 		{"handler's strong ETag is kept (V3)", func(c *gin.Context) { c.Header("ETag", `"v42"`); c.String(200, "x") }, `"v42"`, lastMod},
 		{"handler's weak ETag is kept (V3)", func(c *gin.Context) { c.Header("ETag", `W/"v42"`); c.String(200, "x") }, `W/"v42"`, lastMod},
 		{"a bare ETag is quoted (V1)", func(c *gin.Context) { c.Header("ETag", "v42"); c.String(200, "x") }, `"v42"`, lastMod},
+		{"a bare weak ETag is quoted and stays weak (V1)", func(c *gin.Context) { c.Header("ETag", "W/v42"); c.String(200, "x") }, `W/"v42"`, lastMod},
 		{"an ETag that cannot be quoted is replaced (V1)", func(c *gin.Context) { c.Header("ETag", `a"b`); c.String(200, "x") }, etagOf(t, "x"), lastMod},
 		{"handler's Last-Modified is kept (V3)", func(c *gin.Context) {
 			c.Header("Last-Modified", "Sun, 01 Nov 2026 08:00:00 GMT")
