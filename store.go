@@ -28,3 +28,33 @@ type Store interface {
 	// Delete removes the entries under keys. Missing keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 }
+
+// Tagger is implemented by stores that can drop entries by tag (surrogate
+// keys), for (*Cache).PurgeTags and for the invalidation that follows an
+// unsafe request. It is optional: the middleware finds it by type assertion
+// and, without it, stores with Set and purges exact keys only.
+type Tagger interface {
+	// SetTagged stores e under key for ttl, as Set does, and records that
+	// the entry carries tags. The index must not outlive what it indexes
+	// for long: an entry's tags expire with it or soon after.
+	SetTagged(ctx context.Context, key string, e *Entry, ttl time.Duration, tags []string) error
+	// PurgeTags deletes every entry stored with any of tags. Unknown tags
+	// are not an error. Deleting more than asked (an entry that was
+	// stored again since, under other tags) is allowed; keeping one that
+	// carries a purged tag is not.
+	PurgeTags(ctx context.Context, tags ...string) error
+}
+
+// Locker is implemented by stores shared between processes that can hold a
+// short lock per key, so that when a popular page is missing only one
+// replica renders it while the others wait briefly for the stored result.
+// It is optional; memory stores have no use for it.
+type Locker interface {
+	// TryLock takes the lock named key for at most ttl, without waiting.
+	// ok is false when another holder has it. The token proves ownership
+	// to Unlock.
+	TryLock(ctx context.Context, key string, ttl time.Duration) (token string, ok bool, err error)
+	// Unlock releases the lock if token still holds it; a lock that
+	// expired and was taken by another holder is left alone.
+	Unlock(ctx context.Context, key, token string) error
+}
