@@ -3,6 +3,7 @@ package gincache
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -11,10 +12,12 @@ import (
 // route shares. Create one per application (or per store) with New, then
 // give each route a policy with Handler. A Cache is safe for concurrent use.
 type Cache struct {
-	store Store
-	cfg   config
-	log   errorLog
-	stats counters
+	store      Store
+	cfg        config
+	log        errorLog
+	stats      counters
+	flights    flights        // renders in progress, for coalescing
+	background sync.WaitGroup // background refreshes
 }
 
 // New returns a Cache that keeps responses in store. It panics on a nil
@@ -33,16 +36,18 @@ func New(store Store, opts ...Option) *Cache {
 
 // Stats counts what the Cache did since it was created.
 type Stats struct {
-	Hits        uint64 // full responses served from the store
+	Hits        uint64 // full responses served fresh from the store
 	NotModified uint64 // 304s, from the store or after a render
 	Misses      uint64 // GET and HEAD requests the handler rendered
+	Collapsed   uint64 // requests answered by another request's render
+	Stale       uint64 // stale responses served (while revalidating, or instead of an error)
 	Stored      uint64 // responses written to the store
 	Uncacheable uint64 // rendered responses not stored (status, cookie, size…)
 	StoreErrors uint64 // store calls that failed or timed out; each was a miss
 }
 
 type counters struct {
-	hits, notModified, misses, stored, uncacheable, storeErrors atomic.Uint64
+	hits, notModified, misses, collapsed, stale, stored, uncacheable, storeErrors atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -51,6 +56,8 @@ func (c *Cache) Stats() Stats {
 		Hits:        c.stats.hits.Load(),
 		NotModified: c.stats.notModified.Load(),
 		Misses:      c.stats.misses.Load(),
+		Collapsed:   c.stats.collapsed.Load(),
+		Stale:       c.stats.stale.Load(),
 		Stored:      c.stats.stored.Load(),
 		Uncacheable: c.stats.uncacheable.Load(),
 		StoreErrors: c.stats.storeErrors.Load(),
@@ -72,17 +79,53 @@ func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
 	return e, err
 }
 
-// set stores e. It runs on a context detached from the request's
-// cancellation, so a client that hangs up as its page renders does not
-// waste the render, but still within the store deadline.
-func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration) error {
+// set stores e, with its tags when the store keeps them. It runs on a
+// context detached from the request's cancellation, so a client that hangs
+// up as its page renders does not waste the render, but still within the
+// store deadline.
+func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration, tags []string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.timeout)
 	defer cancel()
-	err := c.store.Set(ctx, key, e, ttl)
+	var err error
+	if tg, ok := c.store.(Tagger); ok {
+		err = tg.SetTagged(ctx, key, e, ttl, tags)
+	} else {
+		err = c.store.Set(ctx, key, e, ttl)
+	}
 	if err != nil {
 		c.fault("set", key, err)
 	}
 	return err
+}
+
+// tryLock takes the cross-replica render lock for key, for at most ttl.
+func (c *Cache) tryLock(ctx context.Context, lk Locker, key string, ttl time.Duration) (string, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	defer cancel()
+	token, ok, err := lk.TryLock(ctx, key, ttl)
+	if err != nil {
+		c.fault("lock", key, err)
+	}
+	return token, ok, err
+}
+
+// unlock releases the render lock, detached from the request like set.
+func (c *Cache) unlock(ctx context.Context, key, token string) {
+	lk, ok := c.store.(Locker)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.timeout)
+	defer cancel()
+	if err := lk.Unlock(ctx, key, token); err != nil {
+		c.fault("unlock", key, err)
+	}
+}
+
+// Wait blocks until the background refreshes under way have finished, for a
+// graceful shutdown (and for tests).
+func (c *Cache) Wait() {
+	c.background.Wait()
 }
 
 func (c *Cache) fault(op, key string, err error) {

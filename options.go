@@ -15,6 +15,12 @@ const (
 	// DefaultStoreTimeout bounds every store call, so a slow store delays a
 	// request by at most this much before it is served by the handler.
 	DefaultStoreTimeout = 100 * time.Millisecond
+	// DefaultCoalesceTimeout bounds how long a request waits for another
+	// request's (or replica's) render of the same page before it renders
+	// for itself.
+	DefaultCoalesceTimeout = 5 * time.Second
+	// DefaultRefreshTimeout bounds a background refresh.
+	DefaultRefreshTimeout = 30 * time.Second
 )
 
 // Option configures a Cache. The zero configuration is useful on its own:
@@ -29,23 +35,27 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	prefix        string
-	maxBody       int
-	timeout       time.Duration
-	logger        *slog.Logger
-	statuses      map[int]bool
-	honourNoCache bool
-	now           func() time.Time
+	prefix         string
+	maxBody        int
+	timeout        time.Duration
+	logger         *slog.Logger
+	statuses       map[int]bool
+	honourNoCache  bool
+	now            func() time.Time
+	coalesceWait   time.Duration
+	refreshTimeout time.Duration
 }
 
 func defaultConfig() config {
 	return config{
-		maxBody:       DefaultMaxBodySize,
-		timeout:       DefaultStoreTimeout,
-		logger:        slog.Default(),
-		statuses:      map[int]bool{http.StatusOK: true},
-		honourNoCache: true,
-		now:           time.Now,
+		maxBody:        DefaultMaxBodySize,
+		timeout:        DefaultStoreTimeout,
+		logger:         slog.Default(),
+		statuses:       map[int]bool{http.StatusOK: true},
+		honourNoCache:  true,
+		coalesceWait:   DefaultCoalesceTimeout,
+		refreshTimeout: DefaultRefreshTimeout,
+		now:            time.Now,
 	}
 }
 
@@ -109,6 +119,28 @@ func WithStatuses(codes ...int) Option {
 // demand. Policy.IgnoreRequestNoCache does the same for one route.
 func WithRequestNoCache(honour bool) Option {
 	return optionFunc(func(c *config) { c.honourNoCache = honour })
+}
+
+// WithCoalesceTimeout bounds how long concurrent misses for one key wait for
+// the request that renders it (in this process, or on another replica when
+// the store is a Locker) before rendering for themselves; it is also how long
+// a replica's render lock lasts. Zero or less keeps DefaultCoalesceTimeout.
+func WithCoalesceTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.coalesceWait = d
+		}
+	})
+}
+
+// WithRefreshTimeout bounds a background refresh (stale-while-revalidate).
+// Zero or less keeps DefaultRefreshTimeout.
+func WithRefreshTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.refreshTimeout = d
+		}
+	})
 }
 
 // WithClock sets the source of the current time, for tests. Nil keeps time.Now.

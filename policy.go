@@ -65,6 +65,11 @@ type Policy struct {
 	// Key computes the store key from the request. Nil means the default
 	// key, which covers host, path and the whole query (see Key).
 	Key func(*gin.Context) string
+	// Tags are attached to every entry the route stores, so that
+	// (*Cache).PurgeTags can drop them together; a handler adds its own with
+	// Tag. Every entry also carries a tag for its path, used by PurgeURL
+	// and by the invalidation after an unsafe request.
+	Tags []string
 	// IgnoreRequestNoCache keeps serving the stored response to a client
 	// that asks for a fresh one (a hard reload's "Cache-Control: no-cache"), to
 	// protect an expensive route. The zero value honours the client
@@ -151,6 +156,11 @@ func (p Policy) Validate() error {
 	case p.ServerTTL > 0 && !p.Public && p.Key == nil:
 		bad("a private policy stored on the server needs a Key that tells users apart; " +
 			"otherwise one user's page is served to another (set Public if the page is the same for everyone)")
+	}
+	for _, t := range p.Tags {
+		if t == "" {
+			bad("Tags holds an empty tag")
+		}
 	}
 	for _, v := range p.Vary {
 		switch {

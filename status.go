@@ -12,6 +12,7 @@ const (
 	fwdRequest = "request"  // the client asked for a fresh copy
 	fwdBypass  = "bypass"   // this request or route is not served from the store
 	fwdMethod  = "method"   // the method is not cacheable
+	fwdStale   = "stale"    // the stored response is stale
 
 	xCacheMiss       = "MISS"
 	xCacheHitServer  = "HIT from Server"

@@ -1,0 +1,128 @@
+package gincache
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// flight is one render in progress that other requests for the same key
+// may wait on, instead of each running the handler (stampede protection).
+type flight struct {
+	done  chan struct{}
+	entry *Entry // set by the renderer before done closes; nil: nothing storable
+}
+
+// flights holds the renders in progress, by store key. The mutex guards only
+// the map; waiting is per key, on each flight's channel.
+type flights struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+// join returns the flight for key, starting one (leader true) if none runs.
+func (fs *flights) join(key string) (f *flight, leader bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if f, ok := fs.m[key]; ok {
+		return f, false
+	}
+	if fs.m == nil {
+		fs.m = make(map[string]*flight)
+	}
+	f = &flight{done: make(chan struct{})}
+	fs.m[key] = f
+	return f, true
+}
+
+// land ends the flight and wakes its waiters.
+func (fs *flights) land(key string, f *flight) {
+	fs.mu.Lock()
+	if fs.m[key] == f {
+		delete(fs.m, key)
+	}
+	fs.mu.Unlock()
+	close(f.done)
+}
+
+// wait returns the flight's stored entry, or nil when the render stored
+// nothing, took longer than d, or the client went away. A nil entry means
+// the waiter renders for itself (RFC-CHECKLIST L3).
+func (f *flight) wait(ctx context.Context, d time.Duration) *Entry {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-f.done:
+		return f.entry
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// lockPollInterval is how often a replica waiting on another replica's
+// render looks for the stored result.
+const lockPollInterval = 20 * time.Millisecond
+
+// coalesce makes concurrent misses for one key share one render. In this
+// process, the first request renders and the others wait for its stored
+// entry. Across replicas, when the store is a Locker, the first replica to
+// take the lock renders while the others poll the store for its entry. Every
+// wait is bounded by the coalesce timeout, after which a request renders
+// for itself; a lock holder that dies only costs that wait. It reports
+// whether the request was answered.
+func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
+	ctx, wait := gc.Request.Context(), rt.c.cfg.coalesceWait
+	f, leader := rt.c.flights.join(m.key)
+	if !leader {
+		if e := f.wait(ctx, wait); e != nil {
+			rt.replay(gc, e, servedCollapsed, 0)
+			return true
+		}
+		return false
+	}
+	m.flight = f
+	lk, ok := rt.c.store.(Locker)
+	if !ok {
+		return false
+	}
+	token, locked, err := rt.c.tryLock(ctx, lk, m.key, wait)
+	switch {
+	case err != nil: // fail open: render
+	case locked:
+		m.token = token
+	default:
+		if e := rt.awaitReplica(ctx, m.key, wait); e != nil {
+			f.entry = e
+			rt.c.flights.land(m.key, f)
+			m.flight = nil
+			rt.replay(gc, e, servedCollapsed, 0)
+			return true
+		}
+	}
+	return false
+}
+
+// awaitReplica polls the store for the entry another replica is rendering,
+// for at most d.
+func (rt *route) awaitReplica(ctx context.Context, key string, d time.Duration) *Entry {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	tick := time.NewTicker(lockPollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-deadline.C:
+			return nil
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			e, err := rt.c.get(ctx, key)
+			if err == nil && rt.c.cfg.now().Sub(e.StoredAt) < rt.p.ServerTTL {
+				return e
+			}
+		}
+	}
+}

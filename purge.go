@@ -1,0 +1,157 @@
+package gincache
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ErrTagsUnsupported is returned by PurgeTags when the store does not
+// implement Tagger.
+var ErrTagsUnsupported = errors.New("gincache: the store does not support tags")
+
+// purgeTimeout bounds a purge whose context has no deadline (RFC-CHECKLIST L6).
+const purgeTimeout = 5 * time.Second
+
+func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, purgeTimeout)
+}
+
+// Purge deletes the entries stored under keys, as Key or a Policy's Key
+// computes them (the Cache's prefix is added here). A policy with Vary stores
+// one entry per variant under longer keys; PurgeURL drops them all.
+func (c *Cache) Purge(ctx context.Context, keys ...string) error {
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = c.cfg.prefix + k
+	}
+	return c.store.Delete(ctx, full...)
+}
+
+// PurgeTags deletes every entry stored with any of tags (see Tag and
+// Policy.Tags). It returns ErrTagsUnsupported when the store keeps no tags.
+func (c *Cache) PurgeTags(ctx context.Context, tags ...string) error {
+	tg, ok := c.store.(Tagger)
+	if !ok {
+		return ErrTagsUnsupported
+	}
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	full := make([]string, len(tags))
+	for i, t := range tags {
+		full[i] = c.cfg.prefix + t
+	}
+	return tg.PurgeTags(ctx, full...)
+}
+
+// PurgeURL deletes every stored response for rawURL's host and path,
+// whatever their query or variant, e.g. "https://example.com/items". With a
+// store that keeps no tags it can only delete the entry under the URL's own
+// default key.
+func (c *Cache) PurgeURL(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return err
+	}
+	req := &http.Request{Host: u.Host, URL: u}
+	return c.purgePath(ctx, req)
+}
+
+func (c *Cache) purgePath(ctx context.Context, req *http.Request) error {
+	ctx, cancel := withDeadline(ctx)
+	defer cancel()
+	if tg, ok := c.store.(Tagger); ok {
+		return tg.PurgeTags(ctx, pathTag(c.cfg.prefix, req))
+	}
+	return c.store.Delete(ctx, c.cfg.prefix+Key(req))
+}
+
+// unsafeMethods change state on the origin; a success invalidates what is
+// stored for the target (RFC 9111 §4.4).
+var unsafeMethods = map[string]bool{
+	http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true,
+}
+
+// invalidateAfter drops the stored responses of the request's path after a
+// successful unsafe request (RFC-CHECKLIST R6). It runs before the handler
+// chain returns, so the client's next GET is already a miss.
+func (c *Cache) invalidateAfter(gc *gin.Context) {
+	if !unsafeMethods[gc.Request.Method] || gc.Writer.Status() >= 400 {
+		return
+	}
+	if err := c.purgePath(gc.Request.Context(), gc.Request); err != nil {
+		c.fault("invalidate", pathTag(c.cfg.prefix, gc.Request), err)
+	}
+}
+
+// InvalidateOnWrite returns middleware for a whole engine or group: after a
+// successful POST, PUT, PATCH or DELETE to a path, the responses stored for
+// that path (every query and variant) are dropped (RFC 9111 §4.4). Routes with
+// a Handler of their own for the unsafe method invalidate already.
+//
+//	r.Use(cache.InvalidateOnWrite())
+func (c *Cache) InvalidateOnWrite() gin.HandlerFunc {
+	return func(gc *gin.Context) {
+		gc.Next()
+		c.invalidateAfter(gc)
+	}
+}
+
+// PurgeHandler returns an endpoint for operators to purge the cache, guarded
+// by authorize, which the application supplies (a token, a network check).
+// Without authorize every request is refused with 403.
+//
+// It takes repeated "tag" and "url" parameters (query or form), e.g.
+// POST /admin/purge?tag=user:42&url=https://example.com/items. Registered for
+// the PURGE method on a wildcard route, a request with no parameters purges its
+// own URL's path:
+//
+//	r.Handle("PURGE", "/*path", cache.PurgeHandler(isOperator))
+func (c *Cache) PurgeHandler(authorize func(*gin.Context) bool) gin.HandlerFunc {
+	return func(gc *gin.Context) {
+		gc.Header("Cache-Control", noStoreCacheControl)
+		if authorize == nil || !authorize(gc) {
+			gc.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "purge not authorized"})
+			return
+		}
+		tags, urls := gc.QueryArray("tag"), gc.QueryArray("url")
+		if gc.Request.Method != http.MethodGet {
+			tags = append(tags, gc.PostFormArray("tag")...)
+			urls = append(urls, gc.PostFormArray("url")...)
+		}
+		ctx := gc.Request.Context()
+		var err error
+		switch {
+		case len(tags) == 0 && len(urls) == 0 && gc.Request.Method == "PURGE":
+			urls = []string{gc.Request.URL.Path}
+			err = c.purgePath(ctx, gc.Request)
+		case len(tags) == 0 && len(urls) == 0:
+			gc.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "give tag or url parameters"})
+			return
+		default:
+			if len(tags) > 0 {
+				err = c.PurgeTags(ctx, tags...)
+			}
+			for _, u := range urls {
+				if err == nil {
+					err = c.PurgeURL(ctx, u)
+				}
+			}
+		}
+		if err != nil {
+			c.fault("purge", "", err)
+			gc.AbortWithStatusJSON(http.StatusBadGateway, gin.H{"error": err.Error()})
+			return
+		}
+		gc.JSON(http.StatusOK, gin.H{"purged": gin.H{"tags": tags, "urls": urls}})
+	}
+}

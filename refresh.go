@@ -1,0 +1,91 @@
+package gincache
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// refresh renders key again in the background, once per key at a time, for
+// stale-while-revalidate (RFC 5861 §3, RFC-CHECKLIST R7). It runs the route's
+// handler on a copy of the context (gin.Context.Copy, safe outside the
+// request) with a clone of the request on a context detached from the
+// client but bounded by the refresh timeout, writing into a writer of its
+// own. Middleware between this one and the handler does not run again.
+func (rt *route) refresh(gc *gin.Context, key string) {
+	f, leader := rt.c.flights.join(key)
+	if !leader {
+		return // a render or refresh of key is already under way
+	}
+	cp := gc.Copy()
+	handler := gc.Handler()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(gc.Request.Context()), rt.c.cfg.refreshTimeout)
+	req := gc.Request.Clone(ctx)
+	for _, k := range conditionalRequestHeaders {
+		req.Header.Del(k) // the refresh renders the full response
+	}
+	cp.Request = req
+	rt.c.background.Add(1)
+	go func() {
+		defer rt.c.background.Done()
+		defer cancel()
+		defer rt.c.flights.land(key, f)
+		defer func() {
+			if v := recover(); v != nil {
+				rt.c.cfg.logger.Error("gincache: background refresh panicked; the stale entry stays", "key", key, "panic", v)
+			}
+		}()
+		var w bodyWriter
+		w.reset(&sinkWriter{header: http.Header{}}, rt.c.cfg.maxBody, nil)
+		cp.Writer = &w
+		handler(cp)
+		if w.streaming {
+			return
+		}
+		o := rt.settle(rendered{
+			req: req, gc: cp, header: w.Header(), snap: http.Header{}, status: w.status, body: w.buf.Bytes(),
+			key: key, store: true, errs: len(cp.Errors),
+		})
+		f.entry = o.entry
+	}()
+}
+
+// sinkWriter is the response writer of a background refresh: it keeps the
+// header and status and drops what no client will read.
+type sinkWriter struct {
+	header  http.Header
+	status  int
+	size    int
+	written bool
+}
+
+var _ gin.ResponseWriter = (*sinkWriter)(nil)
+
+var errNoConnection = errors.New("gincache: a background refresh has no connection")
+
+func (w *sinkWriter) Header() http.Header { return w.header }
+func (w *sinkWriter) WriteHeader(code int) {
+	if !w.written {
+		w.status = code
+	}
+}
+func (w *sinkWriter) WriteHeaderNow() { w.written = true }
+func (w *sinkWriter) Write(b []byte) (int, error) {
+	w.written = true
+	w.size += len(b)
+	return len(b), nil
+}
+func (w *sinkWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+func (w *sinkWriter) Status() int                       { return w.status }
+func (w *sinkWriter) Size() int                         { return w.size }
+func (w *sinkWriter) Written() bool                     { return w.written }
+func (w *sinkWriter) Flush()                            {}
+func (w *sinkWriter) Pusher() http.Pusher               { return nil }
+func (w *sinkWriter) CloseNotify() <-chan bool          { return nil }
+func (w *sinkWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, errNoConnection
+}

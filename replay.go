@@ -1,0 +1,90 @@
+package gincache
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// How a stored entry came to be served; it decides the Cache-Status.
+type served int
+
+const (
+	servedFresh     served = iota // a fresh hit
+	servedCollapsed               // the render of a concurrent request
+	servedStale                   // stale within stale-while-revalidate
+	servedIfError                 // stale, instead of the handler's error
+)
+
+// replay answers from a stored entry; the handler does not run. fwdStatus is
+// the handler's failed status, for servedIfError.
+func (rt *route) replay(gc *gin.Context, e *Entry, how served, fwdStatus int) {
+	w, req := gc.Writer, gc.Request
+	h := w.Header()
+	// Age and ttl are whole seconds that add up to ServerTTL (R2); a stale
+	// entry has a negative ttl (RFC 9211 §2.3).
+	age := int64(max(rt.c.cfg.now().Sub(e.StoredAt), 0) / time.Second)
+	ttl := int64(rt.p.ServerTTL/time.Second) - age
+	ageValue := []string{strconv.FormatInt(age, 10)}
+	var status []string
+	switch how {
+	case servedFresh:
+		status = []string{hitStatus(max(ttl, 0))}
+	case servedCollapsed:
+		status = []string{forwardStatus(fwdURIMiss, false, "") + "; collapsed"}
+		rt.c.stats.collapsed.Add(1)
+	case servedStale:
+		status = []string{hitStatus(ttl) + "; detail=stale-while-revalidate"}
+		rt.c.stats.stale.Add(1)
+	case servedIfError:
+		status = []string{cacheName + "; fwd=stale; fwd-status=" + strconv.Itoa(fwdStatus) + "; detail=stale-if-error"}
+		rt.c.stats.stale.Add(1)
+	}
+
+	if e.Status/100 == 2 && notModified(req.Header, e.ETag, e.LastModified) { // C3, C5
+		for _, k := range representationHeaders {
+			delete(h, k)
+		}
+		for _, k := range notModifiedHeaders {
+			if v, ok := e.Header[k]; ok {
+				h[k] = v
+			}
+		}
+		if v, ok := e.Header["Last-Modified"]; ok && e.ETag == "" {
+			h["Last-Modified"] = v
+		}
+		rt.setCacheControl(h, e.Header)
+		h["Age"], h[headerCacheState], h[headerXCache] = ageValue, status, xHitClient
+		w.WriteHeader(http.StatusNotModified)
+		w.WriteHeaderNow()
+		gc.Abort()
+		rt.c.stats.notModified.Add(1)
+		return
+	}
+
+	for k, v := range e.Header { // R1, L1: every value, as stored
+		h[k] = v
+	}
+	rt.setCacheControl(h, e.Header)
+	h["Age"], h[headerCacheState], h[headerXCache] = ageValue, status, xHitServer
+	w.WriteHeader(e.Status)
+	if req.Method == http.MethodHead || len(e.Body) == 0 {
+		w.WriteHeaderNow()
+	} else {
+		_, _ = w.Write(e.Body)
+	}
+	gc.Abort()
+	if how == servedFresh {
+		rt.c.stats.hits.Add(1)
+	}
+}
+
+// setCacheControl sends the policy's Cache-Control unless the handler's own
+// was stored with the response.
+func (rt *route) setCacheControl(h, stored http.Header) {
+	if _, ok := stored["Cache-Control"]; !ok {
+		h["Cache-Control"] = rt.cc
+	}
+}
