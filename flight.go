@@ -3,6 +3,7 @@ package gincache
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -11,8 +12,9 @@ import (
 // flight is one render in progress that other requests for the same key
 // may wait on, instead of each running the handler (stampede protection).
 type flight struct {
-	done  chan struct{}
-	entry *Entry // set by the renderer before done closes; nil: nothing storable
+	done    chan struct{}
+	entry   *Entry       // set by the renderer before done closes; nil: nothing storable
+	waiters atomic.Int32 // requests waiting on it, for tests and metrics
 }
 
 // flights holds the renders in progress, by store key. The mutex guards only
@@ -27,6 +29,7 @@ func (fs *flights) join(key string) (f *flight, leader bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if f, ok := fs.m[key]; ok {
+		f.waiters.Add(1)
 		return f, false
 	}
 	if fs.m == nil {
