@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,6 +22,25 @@ var (
 		NoCache:   true,
 		MaxAge:    120 * time.Second,
 		ServerTTL: 5 * time.Minute,
+	}
+	// A list that is cached but never stale: a POST to its path drops it
+	// (RFC 9111 §4.4), so a save shows at once without anyone remembering a
+	// decorator — the second seed's dropdown, fixed the other way.
+	notesPolicy = gincache.Policy{
+		Public:    true,
+		NoCache:   true,
+		ServerTTL: 10 * time.Minute,
+		Tags:      []string{"notes"},
+	}
+	// A slow page, popular enough to stampede: concurrent misses share one
+	// render; once stale it is served at once while one refresh runs; if
+	// the backend fails, the stale copy stands in for five minutes.
+	reportPolicy = gincache.Policy{
+		Public:               true,
+		MaxAge:               10 * time.Second,
+		ServerTTL:            10 * time.Second,
+		StaleWhileRevalidate: 30 * time.Second,
+		StaleIfError:         5 * time.Minute,
 	}
 	// A page that differs per user: only the user's browser keeps it, and
 	// the server keeps one copy per user, keyed by the user cookie.
@@ -77,9 +97,9 @@ load();
 </body></html>
 `))
 
-// newRouter builds the example application on cache. renders counts handler
-// runs per route, so the example (and its tests) can show what a hit saves.
-func newRouter(cache *gincache.Cache, logf func(format string, args ...any)) *gin.Engine {
+// newRouter builds the example application on cache. purgeToken guards the
+// operators' purge endpoint; empty, the endpoint refuses everyone.
+func newRouter(cache *gincache.Cache, logf func(format string, args ...any), purgeToken string) *gin.Engine {
 	r := gin.New()
 	r.Use(gin.Recovery(), requestLog(logf))
 	saved := &items{list: []string{"first item"}}
@@ -103,6 +123,38 @@ func newRouter(cache *gincache.Cache, logf func(format string, args ...any)) *gi
 		saved.add(item)
 		c.JSON(http.StatusCreated, saved.all())
 	})
+
+	notes := &items{}
+	r.GET("/api/notes", cache.Handler(notesPolicy), func(c *gin.Context) {
+		c.JSON(http.StatusOK, notes.all())
+	})
+	r.POST("/api/notes", cache.Handler(notesPolicy), func(c *gin.Context) {
+		notes.add(c.PostForm("note"))
+		c.JSON(http.StatusCreated, notes.all()) // the stored GET /api/notes is dropped now
+	})
+
+	var backendDown atomic.Bool // POST /report/backend state=down|up, to try stale-if-error
+	r.POST("/report/backend", gincache.NoStore(), func(c *gin.Context) {
+		backendDown.Store(c.PostForm("state") == "down")
+		c.String(http.StatusOK, "backend %s\n", c.PostForm("state"))
+	})
+	r.GET("/report", cache.Handler(reportPolicy), func(c *gin.Context) {
+		if backendDown.Load() {
+			c.String(http.StatusServiceUnavailable, "backend down\n")
+			return
+		}
+		time.Sleep(300 * time.Millisecond) // an expensive query
+		c.String(http.StatusOK, "Report rendered at %s\n", time.Now().UTC().Format(time.RFC3339Nano))
+	})
+
+	// Pages tagged by what they show, and an endpoint to purge by tag or URL.
+	r.GET("/users/:id", cache.Handler(gincache.Policy{Public: true, NoCache: true, ServerTTL: time.Hour}), func(c *gin.Context) {
+		gincache.Tag(c, "user:"+c.Param("id"))
+		c.String(http.StatusOK, "Profile of user %s, rendered at %s\n", c.Param("id"), time.Now().UTC().Format(time.RFC3339Nano))
+	})
+	r.POST("/admin/purge", cache.PurgeHandler(func(c *gin.Context) bool {
+		return purgeToken != "" && c.GetHeader("Authorization") == "Bearer "+purgeToken
+	}))
 
 	// A private page. /login?name=alice sets the user cookie (never cached).
 	r.GET("/login", gincache.NoStore(), func(c *gin.Context) {

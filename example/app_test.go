@@ -30,7 +30,7 @@ func do(t *testing.T, h http.Handler, method, target string, hdr ...string) *htt
 }
 
 func TestShellWalkThrough(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf)
+	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
 	steps := []struct {
 		name           string
 		hdr            []string
@@ -67,7 +67,7 @@ func TestShellWalkThrough(t *testing.T) {
 
 // The second seed's bug, fixed: a saved item shows in the list at once.
 func TestSavedItemShowsAtOnce(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf)
+	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
 	if w := do(t, r, http.MethodGet, "/api/items"); w.Body.String() != `["first item"]` ||
 		w.Header().Get("Cache-Control") != "no-store, no-cache, must-revalidate, max-age=0" {
 		t.Fatalf("GET /api/items = %q, Cache-Control %q", w.Body, w.Header().Get("Cache-Control"))
@@ -82,7 +82,7 @@ func TestSavedItemShowsAtOnce(t *testing.T) {
 
 // A private page is stored per user and never served to another.
 func TestProfileIsPerUser(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf)
+	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
 	get := func(user string) *httptest.ResponseRecorder {
 		return do(t, r, http.MethodGet, "/me", "Cookie", "user="+user)
 	}

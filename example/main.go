@@ -23,6 +23,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	quiet := flag.Bool("quiet", false, "do not log requests")
+	purgeToken := flag.String("purge-token", os.Getenv("GINCACHE_PURGE_TOKEN"), "bearer token for POST /admin/purge; empty: the endpoint refuses everyone")
 	redisSpec := flag.String("redis", "", "Redis URL (redis://host:port/db) or cluster address list (host:port,host:port,…); empty: in-memory store")
 	flag.Parse()
 
@@ -38,7 +39,7 @@ func main() {
 	}
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           newRouter(cache, logf),
+		Handler:           newRouter(cache, logf, *purgeToken),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	fmt.Fprintf(os.Stderr, "gincache example on http://%s, store: %s\n%s", *addr, name, tryIt(*addr))
@@ -57,5 +58,8 @@ func tryIt(addr string) string {
   curl -si -H 'Cache-Control: no-cache' %[1]s/ | grep -iE '^(HTTP|x-cache|cache-status)'  # hard refresh: rendered again
   curl -s %[1]s/api/items; curl -s -d item=new %[1]s/api/items; curl -s %[1]s/api/items   # NoStore: the new item shows at once
   curl -si -b user=alice %[1]s/me | grep -iE '^(HTTP|x-cache|cache-control)|Hello'        # private, stored per user
+  curl -s %[1]s/api/notes; curl -s -d note=hi %[1]s/api/notes; curl -si %[1]s/api/notes | grep -iE '^x-cache|hi'   # cached, dropped by the POST
+  for i in 1 2 3 4 5; do curl -s -o /dev/null -w '%%{http_code} ' %[1]s/report & done; wait; echo   # 5 at once: one render (Cache-Status: collapsed)
+  curl -si %[1]s/users/42 | grep -i x-cache; curl -s -X POST -H "Authorization: Bearer $GINCACHE_PURGE_TOKEN" '%[1]s/admin/purge?tag=user:42'   # purge by tag
 `, u)
 }
