@@ -18,6 +18,7 @@ type Cache struct {
 	stats      counters
 	flights    flights        // renders in progress, for coalescing
 	background sync.WaitGroup // background refreshes
+	chains     sync.Map       // "METHOD /pattern" → chain, for Default
 }
 
 // New returns a Cache that keeps responses in store. It panics on a nil

@@ -77,6 +77,9 @@ type miss struct {
 }
 
 func (rt *route) serve(gc *gin.Context) {
+	if describing(gc, description{policy: rt.p}) {
+		return
+	}
 	req := gc.Request
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		h := gc.Writer.Header()

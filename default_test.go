@@ -1,0 +1,122 @@
+package gincache_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/memstore"
+)
+
+var pagePolicy = gincache.Policy{Public: true, NoCache: true, ServerTTL: time.Minute}
+
+// defaultsApp: an engine-wide default for pages, a NoStore default for the
+// API, and routes that override each, registered before and after.
+func defaultsApp(t *testing.T) (*gin.Engine, *gincache.Cache) {
+	t.Helper()
+	cache := gincache.New(memstore.New())
+	r := gin.New()
+	r.GET("/early", page("registered before the default"))
+	r.Use(cache.Default(pagePolicy))
+	r.GET("/", page("home"))
+	r.GET("/about", cache.Handler(gincache.Policy{Public: true, MaxAge: time.Hour, ServerTTL: time.Hour}), page("about"))
+	r.GET("/secret", gincache.NoStore(), page("secret"))
+	api := r.Group("/api", cache.Default(gincache.Policy{NoStore: true}))
+	api.GET("/items", func(c *gin.Context) { c.JSON(200, []string{"a"}) })
+	api.POST("/items", func(c *gin.Context) { c.Status(201) })
+	api.GET("/catalog", cache.Handler(gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute}), page("catalog"))
+	return r, cache
+}
+
+func TestDefaultPolicy(t *testing.T) {
+	r, _ := defaultsApp(t)
+	get := func(path string, hdr ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w
+	}
+	tests := []struct {
+		name   string
+		path   string
+		checks []check
+	}{
+		{"the engine default applies", "/", []check{hasBody("home"), hasHeader("Cache-Control", "public, no-cache, max-age=0"),
+			hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+		{"a route's own policy overrides it: one Cache-Control, one Cache-Status", "/about", []check{hasBody("about"),
+			hasHeader("Cache-Control", "public, max-age=3600"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+		{"NoStore overrides it", "/secret", []check{hasBody("secret"),
+			hasHeader("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"), hasHeader("Cache-Status", "gincache; fwd=bypass"), noHeader("ETag")}},
+		{"the group default overrides the engine's", "/api/items", []check{hasBody(`["a"]`),
+			hasHeader("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"), hasHeader("Cache-Status", "gincache; fwd=bypass")}},
+		{"a route in the group overrides the group's", "/api/catalog", []check{hasBody("catalog"),
+			hasHeader("Cache-Control", "public, max-age=60"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+		{"a route registered before the default keeps its chain", "/early", []check{hasBody("registered before the default"),
+			noHeader("Cache-Control"), noHeader("Cache-Status")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runAll(t, get(tt.path), append(tt.checks, hasStatus(200))...)
+			if tt.path == "/" || tt.path == "/about" || tt.path == "/api/catalog" {
+				runAll(t, get(tt.path), hasHeader("X-Cache", "HIT from Server"))
+			}
+		})
+	}
+}
+
+func TestAudit(t *testing.T) {
+	r, _ := defaultsApp(t)
+	report, err := gincache.Audit(r)
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	want := map[string]struct {
+		source gincache.Source
+		cc     string
+	}{
+		"GET /":            {gincache.SourceDefault, "public, no-cache, max-age=0"},
+		"GET /about":       {gincache.SourceExplicit, "public, max-age=3600"},
+		"GET /secret":      {gincache.SourceExplicit, "no-store"},
+		"GET /early":       {gincache.SourceNone, ""},
+		"GET /api/items":   {gincache.SourceDefault, "no-store"},
+		"POST /api/items":  {gincache.SourceDefault, "no-store"},
+		"GET /api/catalog": {gincache.SourceExplicit, "public, max-age=60"},
+	}
+	if len(report) != len(want) {
+		t.Fatalf("Audit found %d routes; want %d: %+v", len(report), len(want), report)
+	}
+	for _, rr := range report {
+		w, ok := want[rr.Method+" "+rr.Path]
+		if !ok {
+			t.Errorf("unexpected route %s %s", rr.Method, rr.Path)
+			continue
+		}
+		if rr.Source != w.source || (w.source != gincache.SourceNone && rr.Policy.CacheControl() != w.cc) {
+			t.Errorf("%s %s: %s %q; want %s %q", rr.Method, rr.Path, rr.Source, rr.Policy.CacheControl(), w.source, w.cc)
+		}
+	}
+	missing := report.Missing()
+	if len(missing) != 1 || missing[0].Path != "/early" {
+		t.Errorf("Missing() = %+v; want /early alone", missing)
+	}
+	var buf bytes.Buffer
+	if _, err := report.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"METHOD  PATH", "GET     /about        explicit  public, max-age=3600", "GET     /early        none      -",
+		"GET     /api/items    default   no-store, no-cache, must-revalidate, max-age=0  -",
+	} {
+		if !strings.Contains(buf.String(), line) {
+			t.Errorf("table lacks %q:\n%s", line, buf.String())
+		}
+	}
+}
