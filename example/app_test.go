@@ -118,3 +118,18 @@ func TestOpenStore(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryRouteHasAPolicy is the audit as an application would use it in
+// CI: a new route without a caching policy fails the build.
+func TestEveryRouteHasAPolicy(t *testing.T) {
+	report, err := gincache.Audit(newRouter(gincache.New(memstore.New()), t.Logf, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rr := range report.Missing() {
+		t.Errorf("%s %s has no caching policy: give it cache.Handler, gincache.NoStore or a group Default", rr.Method, rr.Path)
+	}
+	if len(report) < 10 {
+		t.Errorf("Audit found %d routes; want every route of the example", len(report))
+	}
+}

@@ -37,12 +37,19 @@ func main() {
 	if *quiet {
 		logf = func(string, ...any) {}
 	}
+	router := newRouter(cache, logf, *purgeToken)
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           newRouter(cache, logf, *purgeToken),
+		Handler:           router,
 		ReadHeaderTimeout: 5 * time.Second,
 	}
-	fmt.Fprintf(os.Stderr, "gincache example on http://%s, store: %s\n%s", *addr, name, tryIt(*addr))
+	fmt.Fprintf(os.Stderr, "gincache example on http://%s, store: %s\n\nRoutes and their caching policies:\n", *addr, name)
+	if report, err := gincache.Audit(router); err != nil {
+		log.Print(err)
+	} else {
+		_, _ = report.WriteTo(os.Stderr)
+	}
+	fmt.Fprintf(os.Stderr, "\n%s", tryIt(*addr))
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
