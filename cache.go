@@ -70,7 +70,9 @@ func (c *Cache) Stats() Stats {
 func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	start := c.now()
 	e, err := c.store.Get(ctx, key)
+	c.observeStore("get", start, err)
 	switch {
 	case err == nil && e == nil:
 		return nil, ErrNotFound
@@ -88,11 +90,13 @@ func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.timeout)
 	defer cancel()
 	var err error
+	start := c.now()
 	if tg, ok := c.store.(Tagger); ok {
 		err = tg.SetTagged(ctx, key, e, ttl, tags)
 	} else {
 		err = c.store.Set(ctx, key, e, ttl)
 	}
+	c.observeStore("set", start, err)
 	if err != nil {
 		c.fault("set", key, err)
 	}
@@ -127,6 +131,14 @@ func (c *Cache) unlock(ctx context.Context, key, token string) {
 // graceful shutdown (and for tests).
 func (c *Cache) Wait() {
 	c.background.Wait()
+}
+
+// now is the wall clock for store latencies, read only when observed.
+func (c *Cache) now() time.Time {
+	if c.cfg.observer == nil {
+		return time.Time{}
+	}
+	return time.Now()
 }
 
 func (c *Cache) fault(op, key string, err error) {

@@ -85,6 +85,7 @@ func (rt *route) serve(gc *gin.Context) {
 		h := gc.Writer.Header()
 		h[headerCacheState] = methodStatus
 		h[headerXCache] = xMiss
+		rt.c.observe(gc, EventBypass, fwdMethod, 0)
 		gc.Next()
 		rt.c.invalidateAfter(gc) // R6
 		return

@@ -42,6 +42,7 @@ type config struct {
 	statuses       map[int]bool
 	honourNoCache  bool
 	now            func() time.Time
+	observer       Observer
 	coalesceWait   time.Duration
 	refreshTimeout time.Duration
 }

@@ -37,6 +37,17 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 	r.snap = orig.Header().Clone()
 	r.w.reset(orig, rt.c.cfg.maxBody, r.onFlow)
 	rt.c.stats.misses.Add(1)
+	rt.c.observe(gc, EventMiss, "", 0)
+	if m.fwd == fwdBypass || m.fwd == fwdRequest {
+		reason := m.detail
+		switch {
+		case m.fwd == fwdRequest:
+			reason = fwdRequest
+		case reason == "":
+			reason = "policy" // ServerTTL 0: nothing is stored
+		}
+		rt.c.observe(gc, EventBypass, reason, 0)
+	}
 
 	// A panic in the chain leaves through here to gin's Recovery, which
 	// then writes to the real writer; nothing buffered is stored (S9) —
@@ -69,6 +80,7 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 
 	if r.w.streaming {
 		rt.c.stats.uncacheable.Add(1)
+		rt.c.observe(gc, EventUncacheable, "streamed", 0)
 		return
 	}
 	r.finish()
@@ -141,6 +153,7 @@ func (r *render) finish() {
 		w.WriteHeader(http.StatusNotModified)
 		w.WriteHeaderNow()
 		rt.c.stats.notModified.Add(1)
+		rt.c.observe(gc, EventNotModified, "", 0)
 		return
 	}
 	h[headerXCache] = xMiss
@@ -196,6 +209,7 @@ func (rt *route) settle(x rendered) settled {
 		if reason := rt.unstorable(x, o.cacheable); reason != "" {
 			o.detail = reason
 			rt.c.stats.uncacheable.Add(1)
+			rt.c.observe(x.gc, EventUncacheable, reason, 0)
 		} else {
 			e := &Entry{
 				Status:       x.status,
@@ -210,6 +224,7 @@ func (rt *route) settle(x rendered) settled {
 			} else {
 				o.entry = e
 				rt.c.stats.stored.Add(1)
+				rt.c.observe(x.gc, EventStored, "", len(e.Body))
 			}
 		}
 	}

@@ -61,6 +61,7 @@ func (rt *route) replay(gc *gin.Context, e *Entry, how served, fwdStatus int) {
 		w.WriteHeaderNow()
 		gc.Abort()
 		rt.c.stats.notModified.Add(1)
+		rt.c.observe(gc, EventNotModified, "", 0)
 		return
 	}
 
@@ -79,6 +80,18 @@ func (rt *route) replay(gc *gin.Context, e *Entry, how served, fwdStatus int) {
 	if how == servedFresh {
 		rt.c.stats.hits.Add(1)
 	}
+	rt.c.observe(gc, how.event(), "", 0)
+}
+
+// event is the Observer's name for how an entry was served.
+func (how served) event() EventKind {
+	switch how {
+	case servedCollapsed:
+		return EventCollapsed
+	case servedStale, servedIfError:
+		return EventStale
+	}
+	return EventHit
 }
 
 // setCacheControl sends the policy's Cache-Control unless the handler's own

@@ -1,0 +1,77 @@
+package gincache
+
+import (
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Observer receives what the middleware does, for metrics (the metrics
+// package turns it into Prometheus series). Its methods run on the request
+// path: they must be fast, safe for concurrent use, and must not keep ev.
+type Observer interface {
+	// Observe reports one outcome for a request on a caching route.
+	Observe(ev Event)
+	// ObserveStore reports one store call ("get", "set", "delete",
+	// "purge", "lock", "unlock"), how long it took and how it ended;
+	// ErrNotFound on a get is a miss, not a failure.
+	ObserveStore(op string, took time.Duration, err error)
+}
+
+// Event is one outcome of a request on a caching route.
+type Event struct {
+	// Route is the route's pattern (gin's FullPath, e.g. "/users/:id"),
+	// never the raw URL, so a metric labelled with it stays bounded.
+	Route string
+	Kind  EventKind
+	// Reason says why, for EventBypass ("request", "authorization",
+	// "range", "method") and EventUncacheable ("status", "set-cookie",
+	// "streamed", …).
+	Reason string
+	// Bytes is the stored body's size, for EventStored.
+	Bytes int
+}
+
+// EventKind names an outcome.
+type EventKind int
+
+const (
+	EventHit         EventKind = iota // a fresh response from the store
+	EventNotModified                  // a 304, from the store or after a render
+	EventMiss                         // the handler rendered (GET or HEAD)
+	EventStale                        // a stale response, while revalidating or instead of an error
+	EventCollapsed                    // answered by a concurrent request's render
+	EventBypass                       // the store was not consulted (see Reason)
+	EventUncacheable                  // rendered but not stored (see Reason)
+	EventStored                       // written to the store (see Bytes)
+)
+
+var eventNames = [...]string{"hit", "not_modified", "miss", "stale", "collapsed", "bypass", "uncacheable", "stored"}
+
+// String returns the kind's name, as the metrics package labels it.
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// WithObserver sends the middleware's outcomes and store calls to o.
+// Nil, the default, observes nothing.
+func WithObserver(o Observer) Option {
+	return optionFunc(func(c *config) { c.observer = o })
+}
+
+// observe reports an outcome for gc's route, when someone listens.
+func (c *Cache) observe(gc *gin.Context, kind EventKind, reason string, bytes int) {
+	if c.cfg.observer != nil {
+		c.cfg.observer.Observe(Event{Route: gc.FullPath(), Kind: kind, Reason: reason, Bytes: bytes})
+	}
+}
+
+// observeStore reports a store call that started at start.
+func (c *Cache) observeStore(op string, start time.Time, err error) {
+	if c.cfg.observer != nil {
+		c.cfg.observer.ObserveStore(op, time.Since(start), err)
+	}
+}
