@@ -1,0 +1,85 @@
+// Command floor is the whole-stack floor for wrk.sh: a Gin server that
+// answers GET / with precomputed bytes and headers, and does nothing else.
+//
+// To compare like with like it serves exactly what the example's / sends on
+// a hit: at start it fetches -from once (which must answer X-Cache "HIT from
+// Server"), keeps the body and every header but Date (net/http adds its own),
+// and replays them on every request. Its middleware mirrors the example's
+// (gin.Recovery and a request log that computes its line and, as with the
+// example's -quiet, drops it), so the difference in req/s is gincache's.
+//
+//	floor -addr 127.0.0.1:18081 -from http://127.0.0.1:18080/
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18081", "address to listen on")
+	from := flag.String("from", "http://127.0.0.1:8080/", "URL whose cached response is served")
+	flag.Parse()
+
+	header, body, err := fetch(*from)
+	if err != nil {
+		log.Fatalf("floor: %v", err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), requestLog(func(string, ...any) {}))
+	r.GET("/", func(c *gin.Context) {
+		h := c.Writer.Header()
+		for k, v := range header {
+			h[k] = v
+		}
+		c.Status(http.StatusOK)
+		_, _ = c.Writer.Write(body)
+	})
+	srv := &http.Server{Addr: *addr, Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	fmt.Fprintf(os.Stderr, "floor on http://%s: %d bytes, %d header fields from %s\n", *addr, len(body), len(header), *from)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}
+
+// fetch gets url once and returns the header to replay and the body. It
+// insists on a gincache hit, so the floor serves the hit's bytes.
+func fetch(url string) (http.Header, []byte, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Cache") != "HIT from Server" {
+		return nil, nil, fmt.Errorf("%s: status %d, X-Cache %q; want 200 and a hit (request it once first)",
+			url, resp.StatusCode, resp.Header.Get("X-Cache"))
+	}
+	h := resp.Header.Clone()
+	h.Del("Date")
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	return h, body, nil
+}
+
+// requestLog is the example's request log: the line is computed on every
+// request and handed to logf, which -quiet makes a no-op.
+func requestLog(logf func(format string, args ...any)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		logf("%s %s %d %q inm=%q cc=%q", c.Request.Method, c.Request.URL.RequestURI(), c.Writer.Status(),
+			c.Writer.Header().Get("X-Cache"), c.GetHeader("If-None-Match"), c.GetHeader("Cache-Control"))
+	}
+}

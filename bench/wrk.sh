@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# wrk.sh measures whole-stack req/s over loopback: the example server's /
+# (memstore hits) against the floor server (cmd/floor), which serves the same
+# bytes and headers from memory with the same middleware.
+#
+#   bench/wrk.sh
+#
+# Both servers are built once and run on 127.0.0.1, each by its PID, and
+# killed by PID at the end. ROUNDS rounds (default 3) alternate floor and
+# example, DURATION each (default 5s), with THREADS wrk threads (default 1,
+# leaving the other core of a 2-core machine to the server) and CONNS
+# connections (default 32). wrk is installed with apt-get when missing.
+# Everything printed is also saved to OUT (default
+# bench/results/wrk-<UTC time>.txt).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+OUT=${OUT:-results/wrk-$(date -u +%Y%m%dT%H%M%SZ).txt}
+mkdir -p "$(dirname "$OUT")"
+exec > >(tee "$OUT") 2>&1
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
+THREADS=${THREADS:-1}
+CONNS=${CONNS:-32}
+
+if ! command -v wrk >/dev/null; then
+	echo "installing wrk" >&2
+	apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# freeport prints a loopback port nothing listens on.
+freeport() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# waitfor polls url until it answers, for up to 10 s.
+waitfor() {
+	for _ in $(seq 100); do
+		curl -fso /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	echo "wrk.sh: $1 did not answer" >&2
+	return 1
+}
+
+(cd .. && go build -o "$tmp/example" ./example)
+go build -o "$tmp/floor" ./cmd/floor
+
+exPort=$(freeport)
+"$tmp/example" -quiet -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
+pids+=($!)
+ex="http://127.0.0.1:$exPort/"
+waitfor "$ex" # the first request renders and stores /
+
+flPort=$(freeport)
+while [[ $flPort == "$exPort" ]]; do flPort=$(freeport); done
+"$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" 2>"$tmp/floor.log" &
+pids+=($!)
+fl="http://127.0.0.1:$flPort/"
+waitfor "$fl"
+
+echo "example: $(curl -fsD - -o /dev/null "$ex" | grep -i '^x-cache' | tr -d '\r')," \
+	"$(curl -fs "$ex" | wc -c) bytes; floor: $(curl -fs "$fl" | wc -c) bytes"
+echo "load before: $(uptime)"
+
+declare -A results
+for r in $(seq "$ROUNDS"); do
+	for c in floor example; do
+		url=$fl
+		[[ $c == example ]] && url=$ex
+		rps=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$url" | awk '/^Requests\/sec:/ {print $2}')
+		echo "round $r $c: $rps req/s"
+		results[$c]+="$rps "
+	done
+done
+echo "load after: $(uptime)"
+
+# The example's hits must still be hits after the run.
+xc=$(curl -fsD - -o /dev/null "$ex" | grep -i '^x-cache' | tr -d '\r')
+echo "example after the run: $xc"
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+mf=$(echo "${results[floor]}" | median)
+me=$(echo "${results[example]}" | median)
+echo
+echo "| case | req/s per round | median req/s |"
+echo "| --- | --- | ---: |"
+echo "| floor (cmd/floor) | ${results[floor]}| $mf |"
+echo "| example / (gincache memstore hit) | ${results[example]}| $me |"
+awk -v e="$me" -v f="$mf" 'BEGIN {
+	r = e / f
+	printf "\nexample / floor = %.3f (%.1f%% of the floor); target: within 5%% (>= 0.95): %s\n", r, 100 * r, (r >= 0.95 ? "MET" : "NOT MET")
+}'
