@@ -19,6 +19,7 @@ type Cache struct {
 	flights    flights        // renders in progress, for coalescing
 	background sync.WaitGroup // background refreshes
 	chains     sync.Map       // "METHOD /pattern" → chain, for Default
+	bounded    bool           // the store bounds its own calls (Bounded)
 }
 
 // New returns a Cache that keeps responses in store. It panics on a nil
@@ -32,6 +33,7 @@ func New(store Store, opts ...Option) *Cache {
 		o.apply(&c.cfg)
 	}
 	c.log = errorLog{logger: c.cfg.logger, every: errorLogInterval}
+	_, c.bounded = store.(Bounded)
 	return c
 }
 
@@ -68,8 +70,11 @@ func (c *Cache) Stats() Stats {
 // get looks key up within the store deadline (RFC-CHECKLIST L6). Any error
 // but ErrNotFound is a store fault: logged, counted, and still a miss.
 func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
-	defer cancel()
+	if !c.bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
+		defer cancel()
+	}
 	start := c.now()
 	e, err := c.store.Get(ctx, key)
 	c.observeStore("get", start, err)
@@ -87,8 +92,12 @@ func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
 // up as its page renders does not waste the render, but still within the
 // store deadline.
 func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration, tags []string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.timeout)
-	defer cancel()
+	ctx = context.WithoutCancel(ctx)
+	if !c.bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
+		defer cancel()
+	}
 	var err error
 	start := c.now()
 	if tg, ok := c.store.(Tagger); ok {

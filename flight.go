@@ -81,7 +81,7 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	f, leader := rt.c.flights.join(m.key)
 	if !leader {
 		if e := f.wait(ctx, wait); e != nil {
-			rt.replay(gc, e, servedCollapsed, 0)
+			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
 		return false
@@ -101,7 +101,7 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 			f.entry = e
 			rt.c.flights.land(m.key, f)
 			m.flight = nil
-			rt.replay(gc, e, servedCollapsed, 0)
+			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
 	}

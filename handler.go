@@ -116,8 +116,12 @@ func (rt *route) serve(gc *gin.Context) {
 		e, err := rt.c.get(req.Context(), m.key)
 		switch {
 		case err == nil:
-			if rt.serveStored(gc, e, &m) {
+			var done bool
+			if done, m.stale = rt.serveStored(gc, e, m.key); done {
 				return
+			}
+			if m.stale != nil {
+				m.fwd = fwdStale
 			}
 		case !errors.Is(err, ErrNotFound):
 			m.detail = "store-error"
@@ -130,7 +134,14 @@ func (rt *route) serve(gc *gin.Context) {
 		gc.AbortWithStatus(http.StatusGatewayTimeout)
 		return
 	}
-	if lookup && m.store && rt.coalesce(gc, &m) {
+	rt.miss(gc, m, lookup)
+}
+
+// miss has the handler render the response, sharing the render with
+// concurrent requests for the key when it may be stored. It takes m by
+// value so that m stays on the stack on the hit path.
+func (rt *route) miss(gc *gin.Context, m miss, looked bool) {
+	if looked && m.store && rt.coalesce(gc, &m) {
 		return
 	}
 	rt.render(gc, &m)
@@ -138,21 +149,21 @@ func (rt *route) serve(gc *gin.Context) {
 
 // serveStored answers from a stored entry when it is fresh, or stale within
 // StaleWhileRevalidate (R7: at once, with one background refresh). An entry
-// within StaleIfError is kept in m as the fallback of the render to come.
-func (rt *route) serveStored(gc *gin.Context, e *Entry, m *miss) bool {
+// within StaleIfError is returned as the fallback of the render to come.
+func (rt *route) serveStored(gc *gin.Context, e *Entry, key string) (done bool, stale *Entry) {
 	age := rt.c.cfg.now().Sub(e.StoredAt)
 	switch {
 	case age < rt.p.ServerTTL:
-		rt.replay(gc, e, servedFresh, 0)
-		return true
+		rt.replay(gc, e, servedFresh, age, 0)
+		return true, nil
 	case age < rt.p.ServerTTL+rt.p.StaleWhileRevalidate:
-		rt.replay(gc, e, servedStale, 0)
-		rt.refresh(gc, m.key)
-		return true
+		rt.replay(gc, e, servedStale, age, 0)
+		rt.refresh(gc, key)
+		return true, nil
 	case age < rt.p.ServerTTL+rt.p.StaleIfError:
-		m.stale, m.fwd = e, fwdStale
+		return false, e
 	}
-	return false
+	return false, nil
 }
 
 // key is the store key: the prefix, the policy's key or the default one, and

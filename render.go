@@ -59,7 +59,7 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 			if v := recover(); v != nil {
 				rt.c.cfg.logger.Error("gincache: handler panicked; serving the stale response",
 					"key", m.key, "panic", v)
-				rt.replay(gc, m.stale, servedIfError, http.StatusInternalServerError)
+				rt.replay(gc, m.stale, servedIfError, rt.c.cfg.now().Sub(m.stale.StoredAt), http.StatusInternalServerError)
 			}
 		}
 		if m.flight != nil {
@@ -126,7 +126,7 @@ func (r *render) finish() {
 	status, body := r.w.status, r.w.buf.Bytes()
 
 	if m.stale != nil && staleIfErrorStatus(status) { // R7
-		rt.replay(gc, m.stale, servedIfError, status)
+		rt.replay(gc, m.stale, servedIfError, rt.c.cfg.now().Sub(m.stale.StoredAt), status)
 		return
 	}
 	o := rt.settle(rendered{

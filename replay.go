@@ -18,20 +18,21 @@ const (
 	servedIfError                 // stale, instead of the handler's error
 )
 
-// replay answers from a stored entry; the handler does not run. fwdStatus is
-// the handler's failed status, for servedIfError.
-func (rt *route) replay(gc *gin.Context, e *Entry, how served, fwdStatus int) {
+// replay answers from a stored entry; the handler does not run. age is the
+// entry's age now; fwdStatus is the handler's failed status, for
+// servedIfError.
+func (rt *route) replay(gc *gin.Context, e *Entry, how served, age time.Duration, fwdStatus int) {
 	w, req := gc.Writer, gc.Request
 	h := w.Header()
 	// Age and ttl are whole seconds that add up to ServerTTL (R2); a stale
 	// entry has a negative ttl (RFC 9211 §2.3).
-	age := int64(max(rt.c.cfg.now().Sub(e.StoredAt), 0) / time.Second)
-	ttl := int64(rt.p.ServerTTL/time.Second) - age
-	ageValue := []string{strconv.FormatInt(age, 10)}
+	ageSeconds := int64(max(age, 0) / time.Second)
+	ttl := int64(rt.p.ServerTTL/time.Second) - ageSeconds
+	ageValue := ageValue(ageSeconds)
 	var status []string
 	switch how {
 	case servedFresh:
-		status = []string{hitStatus(max(ttl, 0))}
+		status = hitValue(max(ttl, 0))
 	case servedCollapsed:
 		status = []string{forwardStatus(fwdURIMiss, false, "") + "; collapsed"}
 		rt.c.stats.collapsed.Add(1)

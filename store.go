@@ -29,6 +29,17 @@ type Store interface {
 	Delete(ctx context.Context, keys ...string) error
 }
 
+// Bounded is implemented by stores whose every call returns promptly on its
+// own: memstore never blocks, redisstore puts its own deadline on each
+// command. The middleware then adds no deadline of its own to Get and Set
+// (RFC-CHECKLIST L6 still holds): a timer per call would cost more than a
+// memory lookup, and a second one under the store's is pure overhead.
+type Bounded interface {
+	Store
+	// Bounded is a marker; it is never called.
+	Bounded()
+}
+
 // Tagger is implemented by stores that can drop entries by tag (surrogate
 // keys), for (*Cache).PurgeTags and for the invalidation that follows an
 // unsafe request. It is optional: the middleware finds it by type assertion
