@@ -55,7 +55,7 @@ func isFingerprint(ext string) bool {
 // and never lets a name step outside the fs.FS.
 func cleanName(p string) (string, bool) {
 	name, ok := strings.CutPrefix(p, "/")
-	if !ok || name == "" || !fs.ValidPath(name) || strings.ContainsAny(name, "\\\x00") {
+	if !ok || name == "" || name == "." || !fs.ValidPath(name) || strings.ContainsAny(name, "\\\x00") {
 		return "", false
 	}
 	return name, true
