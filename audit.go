@@ -19,6 +19,7 @@ type Source string
 const (
 	SourceExplicit Source = "explicit" // the route's own Handler or NoStore
 	SourceDefault  Source = "default"  // a Default on the engine or a group
+	SourceHandler  Source = "handler"  // a SelfCaching handler sets its own headers
 	SourceNone     Source = "none"     // nothing: the handler decides alone
 )
 
@@ -27,8 +28,10 @@ type RouteReport struct {
 	Method  string
 	Path    string
 	Source  Source
-	Policy  Policy // the zero Policy when Source is SourceNone
+	Policy  Policy // the zero Policy unless Source is SourceExplicit or SourceDefault
 	Handler string // the name of the route's final handler
+	// Note is a SelfCaching handler's description of its caching.
+	Note string
 }
 
 // Report lists an engine's routes, as Audit finds them.
@@ -59,7 +62,10 @@ func (r Report) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintln(tw, "METHOD\tPATH\tPOLICY\tCACHE-CONTROL\tSERVER TTL")
 	for _, rr := range r {
 		cc, ttl := "-", "-"
-		if rr.Source != SourceNone {
+		switch rr.Source {
+		case SourceHandler:
+			cc = rr.Note
+		case SourceExplicit, SourceDefault:
 			cc = rr.Policy.CacheControl()
 			if rr.Policy.NoStore && rr.Policy.ServerTTL == 0 {
 				cc = noStoreCacheControl
@@ -80,8 +86,9 @@ func (r Report) WriteTo(w io.Writer) (int64, error) {
 var ErrAuditUnsupported = errors.New("gincache: Audit cannot read this gin version's routes")
 
 // Audit lists every route of engine with its effective caching policy:
-// the innermost Handler or NoStore in its chain (explicit), else the
-// innermost Default (default), else none. It runs no handler.
+// the innermost Handler or NoStore in its chain (explicit) or SelfCaching
+// handler (handler), else the innermost Default (default), else none. It
+// runs no handler.
 //
 // gin exposes a route's final handler only (Engine.Routes), so Audit reads
 // the handler chains from the engine's routing trees by reflection, without
@@ -102,9 +109,11 @@ func Audit(engine *gin.Engine) (Report, error) {
 			var d description
 			h(&gin.Context{Keys: map[any]any{describeKey{}: &d}})
 			switch {
+			case d.self != "":
+				rr.Source, rr.Note, rr.Policy = SourceHandler, d.self, Policy{}
 			case !d.isDefault:
 				rr.Source, rr.Policy = SourceExplicit, d.policy
-			case rr.Source != SourceExplicit:
+			case rr.Source == SourceNone || rr.Source == SourceDefault:
 				rr.Source, rr.Policy = SourceDefault, d.policy
 			}
 		}

@@ -18,7 +18,7 @@ import (
 //	api.GET("/catalog", cache.Handler(catalogPolicy), listCatalog)  // its own policy wins
 //
 // A route's own policy overrides the default cleanly: when the route's chain
-// holds a Handler or NoStore, every Default in it steps aside, and of several
+// holds a Handler, NoStore or SelfCaching, every Default in it steps aside, and of several
 // Defaults (an engine's and a group's) only the innermost applies — no double
 // buffering, one Cache-Control, one Cache-Status.
 //
@@ -84,7 +84,7 @@ func (c *Cache) chainOf(gc *gin.Context) chain {
 		switch handlerKind(n) {
 		case kindDefault:
 			ch.defaults++
-		case kindRoute, kindNoStore:
+		case kindRoute, kindNoStore, kindSelf:
 			ch.explicit = true
 		}
 	}
@@ -99,6 +99,7 @@ const (
 	kindRoute
 	kindNoStore
 	kindDefault
+	kindSelf
 )
 
 // handlerNames are the function names gin reports for gincache's
@@ -114,6 +115,7 @@ func handlerKind(name string) kind {
 			funcName((&route{}).serve):        kindRoute,
 			funcName(noStore):                 kindNoStore,
 			funcName((&defaultRoute{}).serve): kindDefault,
+			funcName((&selfCaching{}).serve):  kindSelf,
 		}
 	})
 	return handlerNames[name]

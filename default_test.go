@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,10 @@ func defaultsApp(t *testing.T) (*gin.Engine, *gincache.Cache) {
 	api.GET("/items", func(c *gin.Context) { c.JSON(200, []string{"a"}) })
 	api.POST("/items", func(c *gin.Context) { c.Status(201) })
 	api.GET("/catalog", cache.Handler(gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute}), page("catalog"))
+	api.GET("/files/*path", gincache.SelfCaching("own headers", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=5")
+		c.String(200, "file")
+	}))
 	return r, cache
 }
 
@@ -59,6 +64,8 @@ func TestDefaultPolicy(t *testing.T) {
 			hasHeader("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"), hasHeader("Cache-Status", "gincache; fwd=bypass")}},
 		{"a route in the group overrides the group's", "/api/catalog", []check{hasBody("catalog"),
 			hasHeader("Cache-Control", "public, max-age=60"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+		{"a SelfCaching handler keeps its own headers", "/api/files/a.txt", []check{hasBody("file"),
+			hasHeader("Cache-Control", "public, max-age=5"), noHeader("Cache-Status"), noHeader("Pragma")}},
 		{"a route registered before the default keeps its chain", "/early", []check{hasBody("registered before the default"),
 			noHeader("Cache-Control"), noHeader("Cache-Status")}},
 	}
@@ -82,13 +89,14 @@ func TestAudit(t *testing.T) {
 		source gincache.Source
 		cc     string
 	}{
-		"GET /":            {gincache.SourceDefault, "public, no-cache, max-age=0"},
-		"GET /about":       {gincache.SourceExplicit, "public, max-age=3600"},
-		"GET /secret":      {gincache.SourceExplicit, "no-store"},
-		"GET /early":       {gincache.SourceNone, ""},
-		"GET /api/items":   {gincache.SourceDefault, "no-store"},
-		"POST /api/items":  {gincache.SourceDefault, "no-store"},
-		"GET /api/catalog": {gincache.SourceExplicit, "public, max-age=60"},
+		"GET /":                {gincache.SourceDefault, "public, no-cache, max-age=0"},
+		"GET /about":           {gincache.SourceExplicit, "public, max-age=3600"},
+		"GET /secret":          {gincache.SourceExplicit, "no-store"},
+		"GET /early":           {gincache.SourceNone, ""},
+		"GET /api/items":       {gincache.SourceDefault, "no-store"},
+		"POST /api/items":      {gincache.SourceDefault, "no-store"},
+		"GET /api/catalog":     {gincache.SourceExplicit, "public, max-age=60"},
+		"GET /api/files/*path": {gincache.SourceHandler, ""},
 	}
 	if len(report) != len(want) {
 		t.Fatalf("Audit found %d routes; want %d: %+v", len(report), len(want), report)
@@ -99,7 +107,7 @@ func TestAudit(t *testing.T) {
 			t.Errorf("unexpected route %s %s", rr.Method, rr.Path)
 			continue
 		}
-		if rr.Source != w.source || (w.source != gincache.SourceNone && rr.Policy.CacheControl() != w.cc) {
+		if rr.Source != w.source || (w.cc != "" && rr.Policy.CacheControl() != w.cc) || (w.source == gincache.SourceHandler && rr.Note != "own headers") {
 			t.Errorf("%s %s: %s %q; want %s %q", rr.Method, rr.Path, rr.Source, rr.Policy.CacheControl(), w.source, w.cc)
 		}
 	}
@@ -111,11 +119,19 @@ func TestAudit(t *testing.T) {
 	if _, err := report.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
+	// Columns are aligned with spaces; compare with runs of spaces folded.
+	var table []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		table = append(table, strings.Join(strings.Fields(line), " "))
+	}
 	for _, line := range []string{
-		"METHOD  PATH", "GET     /about        explicit  public, max-age=3600", "GET     /early        none      -",
-		"GET     /api/items    default   no-store, no-cache, must-revalidate, max-age=0  -",
+		"METHOD PATH POLICY CACHE-CONTROL SERVER TTL",
+		"GET /about explicit public, max-age=3600 1h0m0s",
+		"GET /early none - -",
+		"GET /api/items default no-store, no-cache, must-revalidate, max-age=0 -",
+		"GET /api/files/*path handler own headers -",
 	} {
-		if !strings.Contains(buf.String(), line) {
+		if !slices.Contains(table, line) {
 			t.Errorf("table lacks %q:\n%s", line, buf.String())
 		}
 	}

@@ -10,6 +10,7 @@ type describeKey struct{}
 type description struct {
 	policy    Policy
 	isDefault bool
+	self      string // SelfCaching's description
 }
 
 // describing reports whether gc is Audit's question, answering it with d.

@@ -117,7 +117,7 @@ func (c *Cache) InvalidateOnWrite() gin.HandlerFunc {
 //
 //	r.Handle("PURGE", "/*path", cache.PurgeHandler(isOperator))
 func (c *Cache) PurgeHandler(authorize func(*gin.Context) bool) gin.HandlerFunc {
-	return func(gc *gin.Context) {
+	return SelfCaching("no-store (purge endpoint)", func(gc *gin.Context) {
 		gc.Header("Cache-Control", noStoreCacheControl)
 		if authorize == nil || !authorize(gc) {
 			gc.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "purge not authorized"})
@@ -153,5 +153,5 @@ func (c *Cache) PurgeHandler(authorize func(*gin.Context) bool) gin.HandlerFunc 
 			return
 		}
 		gc.JSON(http.StatusOK, gin.H{"purged": gin.H{"tags": tags, "urls": urls}})
-	}
+	})
 }

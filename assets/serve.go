@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
 )
 
 // Cache-Control values, RFC 9111 §5.2.2 and RFC 8246.
@@ -43,8 +44,11 @@ func (a *Assets) Register(r gin.IRoutes) {
 		route = route[len(base):]
 	}
 	route += "/*path"
-	r.GET(route, a.serve)
-	r.HEAD(route, a.serve)
+	// SelfCaching tells gincache's Audit and Default that these routes set
+	// their own caching headers.
+	h := gincache.SelfCaching("fingerprinted: immutable; plain name: no-cache", a.serve)
+	r.GET(route, h)
+	r.HEAD(route, h)
 }
 
 // serve answers one request. http.ServeContent does the HTTP work —

@@ -155,7 +155,7 @@ func newRouter(cache *gincache.Cache, logf func(format string, args ...any), pur
 		gincache.Tag(c, "user:"+c.Param("id"))
 		c.String(http.StatusOK, "Profile of user %s, rendered at %s\n", c.Param("id"), time.Now().UTC().Format(time.RFC3339Nano))
 	})
-	r.POST("/admin/purge", gincache.NoStore(), cache.PurgeHandler(func(c *gin.Context) bool {
+	r.POST("/admin/purge", cache.PurgeHandler(func(c *gin.Context) bool {
 		return purgeToken != "" && c.GetHeader("Authorization") == "Bearer "+purgeToken
 	}))
 
