@@ -1,7 +1,8 @@
 package main
 
 import (
-	"html/template"
+	"embed"
+	"io/fs"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/assets"
 )
 
 // Policies of the example, one per kind of page. They are values, so they
@@ -72,42 +74,31 @@ func (s *items) add(item string) {
 	s.list = append(s.list, item)
 }
 
-var shellTemplate = template.Must(template.New("shell").Parse(`<!doctype html>
-<html><head><title>gincache example</title></head>
-<body>
-<h1>gincache example</h1>
-<p>Rendered at {{.}} (cached on the server for 5 minutes; your browser revalidates it on every use).</p>
-<form id="add"><input name="item" placeholder="save an item"><button>Save</button></form>
-<select id="items"></select>
-<script>
-async function load() {
-  const items = await (await fetch('/api/items')).json();
-  const sel = document.getElementById('items');
-  sel.innerHTML = '';
-  for (const it of items) { const o = document.createElement('option'); o.textContent = it; sel.appendChild(o); }
-}
-document.getElementById('add').onsubmit = async (e) => {
-  e.preventDefault();
-  await fetch('/api/items', {method: 'POST', body: new FormData(e.target)});
-  e.target.reset();
-  load(); // never stale: /api/items is behind NoStore
-};
-load();
-</script>
-</body></html>
-`))
+// The example's page templates and static files, built into the binary.
+//
+//go:embed templates static
+var files embed.FS
 
 // newRouter builds the example application on cache. purgeToken guards the
 // operators' purge endpoint; empty, the endpoint refuses everyone.
 func newRouter(cache *gincache.Cache, logf func(format string, args ...any), purgeToken string) *gin.Engine {
 	r := gin.New()
 	r.Use(gin.Recovery(), requestLog(logf))
+
+	// CSS and JS at fingerprinted URLs: immutable for a year, and a new URL
+	// the moment the content changes.
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		panic(err)
+	}
+	a := assets.New(static)
+	a.Register(r)
+	r.SetFuncMap(a.FuncMap()) // {{asset "css/app.css"}} in templates
+	r.LoadHTMLFS(http.FS(files), "templates/*.html")
 	saved := &items{list: []string{"first item"}}
 
 	r.GET("/", cache.Handler(shellPolicy), func(c *gin.Context) {
-		c.Header("Content-Type", "text/html; charset=utf-8")
-		c.Status(http.StatusOK)
-		_ = shellTemplate.Execute(c.Writer, time.Now().UTC().Format(time.RFC3339))
+		c.HTML(http.StatusOK, "shell.html", gin.H{"Rendered": time.Now().UTC().Format(time.RFC3339)})
 	})
 
 	// The second seed's dropdown: a JSON list that must show a saved item at

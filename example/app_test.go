@@ -133,3 +133,28 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 		t.Errorf("Audit found %d routes; want every route of the example", len(report))
 	}
 }
+
+// The page links its CSS and JS by fingerprint; those URLs are immutable,
+// the plain names revalidate.
+func TestFingerprintedAssets(t *testing.T) {
+	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
+	body := do(t, r, http.MethodGet, "/").Body.String()
+	for _, name := range []string{"css/app.css", "js/app.js"} {
+		dir, file, _ := strings.Cut(name, "/")
+		base, ext, _ := strings.Cut(file, ".")
+		i := strings.Index(body, "/static/"+dir+"/"+base+".")
+		if i < 0 {
+			t.Fatalf("page does not link %s:\n%s", name, body)
+		}
+		url := body[i : i+strings.IndexByte(body[i:], '"')]
+		if !strings.HasSuffix(url, "."+ext) || len(url) != len("/static/"+dir+"/"+base+".")+12+len("."+ext) {
+			t.Errorf("%s is linked as %q; want a 12-hex fingerprint before the extension", name, url)
+		}
+		if w := do(t, r, http.MethodGet, url); w.Code != 200 || w.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("GET %s: %d %q; want 200 immutable", url, w.Code, w.Header().Get("Cache-Control"))
+		}
+		if w := do(t, r, http.MethodGet, "/static/"+name); w.Header().Get("Cache-Control") != "no-cache" {
+			t.Errorf("GET /static/%s: Cache-Control %q; want no-cache", name, w.Header().Get("Cache-Control"))
+		}
+	}
+}
