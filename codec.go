@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // The binary form of an Entry, version 1:
@@ -114,22 +115,46 @@ func appendString(b []byte, s string) []byte {
 // is copied into one string that every header value slices, and the body into
 // one slice, so a decode costs a handful of allocations whatever the headers.
 func (e *Entry) UnmarshalBinary(data []byte) error {
+	out, err := decode(data, func(n int) string { return string(data[:n]) })
+	if err != nil {
+		return err
+	}
+	*e = out
+	return nil
+}
+
+// DecodeEntry decodes what MarshalBinary produced from a string — the form in
+// which go-redis returns a value — without copying it first: the entry's
+// ETag and header values are substrings of s (which Go strings make safe to
+// keep), and only the body is copied. Errors are those of UnmarshalBinary.
+func DecodeEntry(s string) (*Entry, error) {
+	data := unsafe.Slice(unsafe.StringData(s), len(s)) // read only, for the checksum and varints
+	out, err := decode(data, func(n int) string { return s[:n] })
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// decode parses data; head(n) returns data[:n] as a string, the one the
+// entry's strings will share.
+func decode(data []byte, head func(n int) string) (Entry, error) {
+	var out Entry
 	if len(data) < len(codecMagic)+1+4 {
-		return errCodecShort
+		return out, errCodecShort
 	}
 	if string(data[:len(codecMagic)]) != codecMagic {
-		return errCodecMagic
+		return out, errCodecMagic
 	}
 	if data[len(codecMagic)] != codecVersion {
-		return errCodecVersion
+		return out, errCodecVersion
 	}
 	payload, sum := data[:len(data)-4], data[len(data)-4:]
 	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(sum) {
-		return errCodecChecksum
+		return out, errCodecChecksum
 	}
 
 	d := decoder{b: payload, off: len(codecMagic) + 1}
-	var out Entry
 	flags := d.uvarint()
 	if flags&flagStoredAt != 0 {
 		out.StoredAt = d.time()
@@ -143,7 +168,7 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 	}
 	out.Status = int(status)
 
-	// Everything up to the body is copied once into head; strings are
+	// Everything up to the body is one string; the entry's strings are
 	// substrings of it. Find the body's start by walking the fields first.
 	etagOff, etagLen := d.span()
 	nfields := d.count(2)
@@ -160,14 +185,14 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 	headEnd := d.off
 	bodyOff, bodyLen := d.span()
 	if d.err != nil {
-		return d.err
+		return Entry{}, d.err
 	}
 	if d.off != len(payload) {
-		return errCodecTrailing
+		return Entry{}, errCodecTrailing
 	}
 
-	head := string(payload[:headEnd])
-	out.ETag = head[etagOff : etagOff+etagLen]
+	hs := head(headEnd)
+	out.ETag = hs[etagOff : etagOff+etagLen]
 	if nfields > 0 {
 		out.Header = make(http.Header, nfields)
 		values := make([]string, nvals)
@@ -179,16 +204,15 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 			values = values[n:]
 			for j := range vs {
 				vo, vl := d.span()
-				vs[j] = head[vo : vo+vl]
+				vs[j] = hs[vo : vo+vl]
 			}
-			out.Header[head[ko:ko+kl]] = vs
+			out.Header[hs[ko:ko+kl]] = vs
 		}
 	}
 	if bodyLen > 0 {
 		out.Body = slices.Clone(payload[bodyOff : bodyOff+bodyLen])
 	}
-	*e = out
-	return nil
+	return out, nil
 }
 
 // decoder reads varints and length-prefixed spans from b, remembering the

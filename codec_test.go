@@ -412,8 +412,16 @@ func FuzzEntryUnmarshalBinary(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, in := range [][]byte{data, seal(data)} {
 			var e Entry
-			if err := e.UnmarshalBinary(in); err != nil {
+			err := e.UnmarshalBinary(in)
+			fromString, err2 := DecodeEntry(string(in))
+			if (err == nil) != (err2 == nil) {
+				t.Fatalf("UnmarshalBinary = %v but DecodeEntry = %v for %q", err, err2, in)
+			}
+			if err != nil {
 				continue
+			}
+			if d := diffEntry(fromString, &e); d != "" {
+				t.Errorf("DecodeEntry differs from UnmarshalBinary for %q: %s", in, d)
 			}
 			again := roundTrip(t, &e)
 			if d := diffEntry(again, &e); d != "" {
@@ -458,4 +466,22 @@ func FuzzEntryRoundTrip(f *testing.F) {
 			t.Error(d)
 		}
 	})
+}
+
+// DecodeEntry reads the same bytes as UnmarshalBinary, from a string.
+func TestDecodeEntry(t *testing.T) {
+	want := fullEntry()
+	b := mustMarshal(t, want)
+	got, err := DecodeEntry(string(b))
+	if err != nil {
+		t.Fatalf("DecodeEntry: %v", err)
+	}
+	if d := diffEntry(got, want); d != "" {
+		t.Error(d)
+	}
+	for i := range len(b) { // every truncation is refused, as by UnmarshalBinary
+		if _, err := DecodeEntry(string(b[:i])); err == nil {
+			t.Fatalf("DecodeEntry(first %d bytes) = nil error; want one", i)
+		}
+	}
 }
