@@ -18,6 +18,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 func main() {
@@ -32,12 +36,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cache := gincache.New(store)
+	// Prometheus metrics per route pattern, served at /metrics.
+	reg := prometheus.NewRegistry()
+	m := metrics.New()
+	reg.MustRegister(m, collectors.NewGoCollector())
+	cache := gincache.New(store, gincache.WithObserver(m))
 	logf := log.Printf
 	if *quiet {
 		logf = func(string, ...any) {}
 	}
 	router := newRouter(cache, logf, *purgeToken)
+	router.GET("/metrics", gincache.NoStore(), gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           router,
@@ -67,6 +76,7 @@ func tryIt(addr string) string {
   curl -si -b user=alice %[1]s/me | grep -iE '^(HTTP|x-cache|cache-control)|Hello'        # private, stored per user
   curl -s %[1]s/api/notes; curl -s -d note=hi %[1]s/api/notes; curl -si %[1]s/api/notes | grep -iE '^x-cache|hi'   # cached, dropped by the POST
   for i in 1 2 3 4 5; do curl -s -o /dev/null -w '%%{http_code} ' %[1]s/report & done; wait; echo   # 5 at once: one render (Cache-Status: collapsed)
+  curl -s %[1]s/metrics | grep '^gincache_requests_total'   # hits, misses, 304s… per route pattern
   curl -si %[1]s/users/42 | grep -i x-cache; curl -s -X POST -H "Authorization: Bearer $GINCACHE_PURGE_TOKEN" '%[1]s/admin/purge?tag=user:42'   # purge by tag
 `, u)
 }
