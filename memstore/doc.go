@@ -22,5 +22,21 @@
 //	r := gin.New()
 //	r.GET("/report", cache.Handler(gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: 5 * time.Minute}), report)
 //
+// # Tags
+//
+// The store is a gincache.Tagger: SetTagged stores an entry with tags
+// (surrogate keys such as "user:42"), and PurgeTags deletes every entry
+// carrying any of them. An index from each tag to its keys lives beside the
+// entries, and otter reports every deletion of an entry — purge, Delete,
+// replacement by a newer Set, eviction, expiry — so the entry's tags leave the
+// index as the entry leaves the store: the index never holds more than the
+// store does, and its tags count towards each entry's weight. Expired entries,
+// and so their tags, are swept once a second (with WithClock, during later
+// writes).
+//
+// The store is not a gincache.Locker: within one process the middleware
+// coalesces concurrent renders itself, and there is no other replica to wait
+// for.
+//
 // Tests control expiry with WithClock instead of sleeping.
 package memstore

@@ -33,3 +33,24 @@ func Example() {
 	// 200 hello true <nil>
 	// true
 }
+
+// Entries stored with tags are purged together; the tags leave the store's
+// index with their entries, whether purged, replaced, evicted or expired.
+func ExampleStore_PurgeTags() {
+	ctx := context.Background()
+	store := memstore.New()
+	page := &gincache.Entry{Status: 200, Body: []byte("<h1>Item 42</h1>")}
+	_ = store.SetTagged(ctx, "example.com/items/42", page, time.Minute, []string{"item:42"})
+	_ = store.SetTagged(ctx, "example.com/items", page, time.Minute, []string{"item:42", "item:7"})
+	_ = store.SetTagged(ctx, "example.com/items/7", page, time.Minute, []string{"item:7"})
+
+	_ = store.PurgeTags(ctx, "item:42")
+	for _, k := range []string{"example.com/items/42", "example.com/items", "example.com/items/7"} {
+		_, err := store.Get(ctx, k)
+		fmt.Println(k, err == nil)
+	}
+	// Output:
+	// example.com/items/42 false
+	// example.com/items false
+	// example.com/items/7 true
+}

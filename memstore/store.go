@@ -20,16 +20,22 @@ const entryOverhead = 256
 type Store struct {
 	cache    *otter.Cache[string, item]
 	maxBytes int64
+	index    tagIndex
 }
 
-var _ gincache.Store = (*Store)(nil)
+var (
+	_ gincache.Store  = (*Store)(nil)
+	_ gincache.Tagger = (*Store)(nil)
+)
 
 // item is what otter holds: the entry with the TTL it was stored for, which
-// the expiry calculator reads, and its weight, computed once in Set.
+// the expiry calculator reads, its weight, computed once in Set, and its
+// tags, nil for an untagged entry.
 type item struct {
 	entry  *gincache.Entry
 	ttl    time.Duration
 	weight uint32
+	tags   *tagged
 }
 
 // New returns an empty store. It panics on invalid options, so a bad
@@ -42,17 +48,27 @@ func New(opts ...Option) *Store {
 	if cfg.maxBytes <= 0 {
 		panic("memstore: WithMaxBytes needs a positive size")
 	}
+	s := &Store{maxBytes: cfg.maxBytes}
 	o := &otter.Options[string, item]{
 		MaximumWeight: uint64(cfg.maxBytes),
 		Weigher:       func(_ string, it item) uint32 { return it.weight },
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, item]) time.Duration {
 			return e.Value.ttl
 		}),
+		// Atomic, so the index is current when a deletion returns: a
+		// purge right after an eviction finds nothing stale. forget only
+		// takes the index's lock, never calls the cache.
+		OnAtomicDeletion: func(e otter.DeletionEvent[string, item]) {
+			if e.Value.tags != nil {
+				s.index.forget(e.Key, e.Value.tags)
+			}
+		},
 	}
 	if cfg.now != nil {
 		o.Clock = clock{now: cfg.now}
 	}
-	return &Store{cache: otter.Must(o), maxBytes: cfg.maxBytes}
+	s.cache = otter.Must(o)
+	return s
 }
 
 // Get returns the entry stored under key, the same pointer that was Set, or
@@ -70,15 +86,30 @@ func (s *Store) Get(_ context.Context, key string) (*gincache.Entry, error) {
 // bound, stores nothing and removes what key held before, so an outdated page
 // is never left behind by a newer one that could not be kept.
 func (s *Store) Set(_ context.Context, key string, e *gincache.Entry, ttl time.Duration) error {
+	return s.set(key, e, ttl, nil)
+}
+
+// set is Set and SetTagged: t is nil for an untagged entry.
+func (s *Store) set(key string, e *gincache.Entry, ttl time.Duration, t *tagged) error {
 	if e == nil {
 		return errors.New("memstore: Set of a nil entry")
 	}
 	w := weigh(key, e)
+	if t != nil {
+		for _, tag := range t.tags {
+			w += int64(tagWeight + len(tag))
+		}
+	}
 	if ttl <= 0 || w > s.maxBytes || w > math.MaxUint32 {
 		s.cache.Invalidate(key)
 		return nil
 	}
-	s.cache.Set(key, item{entry: e, ttl: ttl, weight: uint32(w)})
+	if t != nil {
+		// Indexed before it is stored, so that its deletion, which may
+		// come at once, finds what to remove.
+		s.index.add(key, t)
+	}
+	s.cache.Set(key, item{entry: e, ttl: ttl, weight: uint32(w), tags: t})
 	return nil
 }
 

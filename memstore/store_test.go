@@ -36,17 +36,25 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func TestConformance(t *testing.T) {
-	// Each store gets its own clock; Advance moves the clock of the store
-	// the current subtest made.
+// harness builds stores for the conformance suites. Each store gets its own
+// clock; Advance moves the clock of the store the current subtest made.
+func harness() storetest.Harness {
 	var clk *fakeClock
-	storetest.Run(t, storetest.Harness{
+	return storetest.Harness{
 		New: func(t *testing.T) gincache.Store {
 			clk = newFakeClock()
 			return New(WithClock(clk.Now))
 		},
 		Advance: func(t *testing.T, d time.Duration) { clk.Advance(d) },
-	})
+	}
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, harness())
+}
+
+func TestTaggerConformance(t *testing.T) {
+	storetest.RunTagger(t, harness())
 }
 
 func TestNewOptions(t *testing.T) {
