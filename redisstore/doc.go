@@ -20,9 +20,9 @@
 // # On the wire
 //
 // A hit is one GET, a store one SET carrying the TTL in whole milliseconds
-// (PX, or EX when it is whole seconds), an invalidation one DEL (one per key,
-// pipelined, on a cluster, whose keys live in different slots). Nothing on a
-// request path scans the keyspace.
+// (PX, or EX when it is whole seconds) — with tags, one pipeline (see Tags) —
+// an invalidation one DEL (one per key, pipelined, on a cluster, whose keys
+// live in different slots). Nothing scans the keyspace.
 //
 // Keys are the prefix (default "gincache:"), the layout version "v1:" and the
 // cache key. A cache key longer than 200 bytes, or starting with "h:", is
@@ -30,10 +30,48 @@
 // verbatim key never names a hashed one's slot; the value under a hashed key
 // starts with the full cache key (a uvarint length, then the key), and a read
 // whose key differs is a miss, so no collision can serve another page.
+// The names "h:", "t:" and "l:" after the version are namespaces (hashed
+// keys, tag indexes, locks), so a cache key that starts like one is hashed as
+// well, and an entry can never take the place of an index or a lock.
 // Values are gincache.Entry.MarshalBinary bytes: compact, versioned and
 // checksummed. A value that does not decode — corrupt, truncated, written by
 // something else, or by a future format version — is a miss, and the next
 // Set overwrites it.
+//
+// # Tags
+//
+// The store is a gincache.Tagger. Each tag has an index: a set under
+// prefix+"v1:t:"+tag (hashed like a long key when the tag is long) holding
+// the Redis keys of the entries stored with it. SetTagged is one round trip —
+// a pipeline of the SET and, per tag, SADD, PEXPIRE NX and PEXPIRE GT — so an
+// index takes the TTL of its first entry and is lengthened by longer-lived
+// ones, never shortened: it expires by itself with the last of its entries,
+// and until then it may name entries that already expired, which costs a
+// purge a DEL of a missing key. An entry stored again, under other tags or
+// none, stays named by its old indexes too, so purging an old tag deletes it
+// as well (Tagger allows deleting more, never less). PEXPIRE's NX and GT need
+// Redis 7.0 or later.
+//
+// PurgeTags reads the indexes (SMEMBERS, one pipeline), removes from each
+// the members it read (SREM; Redis drops an emptied set) and deletes those
+// entries: two round trips on one server, three on a cluster, and no scan of
+// the keyspace. Pipelines, not transactions, are used throughout because on a
+// cluster an entry and its indexes live in different slots. On one server
+// this is exact: once a purge returns, no entry stored before it began
+// carries a purged tag. On a cluster a store and a purge of the same entry
+// that race each other within one round trip can leave that entry in place
+// until its TTL ends, because a pipeline's commands reach different nodes in
+// no set order.
+//
+// # Locks
+//
+// The store is a gincache.Locker, so when a popular page is missing only one
+// replica renders it while the others wait briefly for the stored result.
+// TryLock is one SET NX of prefix+"v1:l:"+key carrying the TTL and a token of
+// 16 random bytes; Unlock runs a one-key Lua script that deletes the lock
+// only while it still holds the caller's token, so a holder whose lock
+// expired cannot release the next holder's. A holder that dies blocks the
+// others for the lock's TTL at most. Both single-key, they work on a cluster.
 //
 // # When Redis is down or slow
 //
@@ -44,7 +82,7 @@
 // logs a warning.
 //
 // After consecutive failures (WithBreaker, default 5) a circuit breaker opens:
-// calls return ErrUnavailable at once, without touching Redis, for a back-off
+// calls — tags and locks included — return ErrUnavailable at once, without touching Redis, for a back-off
 // (default 1s, doubling after each failed probe up to 30s); then one call is
 // let through as a probe, and its success closes the breaker. A miss is not a
 // failure, nor is a call whose caller cancelled its context. The gincache

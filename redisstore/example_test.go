@@ -83,3 +83,60 @@ func ExampleStore_Stats() {
 	// redisstore: redis unavailable (circuit breaker open)
 	// {Errors:2 BreakerOpens:1 Skipped:1 Undecodable:0}
 }
+
+// Tags index entries so that one purge drops every page showing a record.
+// Each tag's index is a Redis set that expires with its longest-lived entry.
+func ExampleStore_PurgeTags() {
+	mr, err := miniredis.Run()
+	if err != nil {
+		panic(err)
+	}
+	defer mr.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	store := redisstore.New(rdb, redisstore.WithPrefix("shop:"))
+	ctx := context.Background()
+
+	page := &gincache.Entry{Status: http.StatusOK, Body: []byte("<h1>Item 42</h1>")}
+	_ = store.SetTagged(ctx, "example.com/items/42", page, time.Minute, []string{"item:42"})
+	_ = store.SetTagged(ctx, "example.com/items", page, 5*time.Minute, []string{"item:42", "item:7"})
+	fmt.Println(mr.Members("shop:v1:t:item:42"))
+	fmt.Println(mr.TTL("shop:v1:t:item:42"))
+
+	if err := store.PurgeTags(ctx, "item:42"); err != nil {
+		panic(err)
+	}
+	_, err = store.Get(ctx, "example.com/items")
+	fmt.Println(errors.Is(err, gincache.ErrNotFound), mr.Exists("shop:v1:t:item:42"))
+	// Output:
+	// [shop:v1:example.com/items shop:v1:example.com/items/42] <nil>
+	// 5m0s
+	// true false
+}
+
+// A lock lets one replica render a missing page while the others wait for
+// it; only the token's holder releases it, and it expires if the holder dies.
+func ExampleStore_TryLock() {
+	mr, err := miniredis.Run()
+	if err != nil {
+		panic(err)
+	}
+	defer mr.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	store := redisstore.New(rdb)
+	ctx := context.Background()
+
+	token, ok, err := store.TryLock(ctx, "example.com/report", 5*time.Second)
+	fmt.Println(len(token), ok, err)
+	_, ok, _ = store.TryLock(ctx, "example.com/report", 5*time.Second)
+	fmt.Println("second replica:", ok)
+
+	_ = store.Unlock(ctx, "example.com/report", token)
+	_, ok, _ = store.TryLock(ctx, "example.com/report", 5*time.Second)
+	fmt.Println("after Unlock:", ok)
+	// Output:
+	// 32 true <nil>
+	// second replica: false
+	// after Unlock: true
+}

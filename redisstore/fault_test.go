@@ -397,3 +397,49 @@ func TestRedisServerKilled(t *testing.T) {
 	srv.kill()
 	checkGoroutines(t, before)
 }
+
+// Tags and locks go through the same deadline and breaker as Get and Set:
+// they fail as faults, open the breaker, and are skipped while it is open,
+// so a render never waits on a dead Redis for a lock.
+func TestCapabilitiesUnderBreaker(t *testing.T) {
+	mr, rdb := newMiniredis(t)
+	clk := newFakeClock()
+	s := New(rdb, WithTimeout(100*time.Millisecond), WithBreaker(4, time.Second, 30*time.Second), withClock(clk.Now), quiet())
+	ctx := testCtx(t)
+	token, ok, err := s.TryLock(ctx, "held", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("TryLock = %v, %v; want true, nil", ok, err)
+	}
+	calls := map[string]func() error{
+		"SetTagged": func() error { return s.SetTagged(ctx, "k", storetest.Sample("k"), time.Minute, []string{"t"}) },
+		"PurgeTags": func() error { return s.PurgeTags(ctx, "t") },
+		"TryLock":   func() error { _, _, err := s.TryLock(ctx, "k", time.Minute); return err },
+		"Unlock":    func() error { return s.Unlock(ctx, "held", token) },
+	}
+	order := []string{"SetTagged", "PurgeTags", "TryLock", "Unlock"}
+
+	mr.SetError("ERR injected fault")
+	for _, name := range order {
+		mustFail(t, name, calls[name])
+	}
+	wantStats(t, s, Stats{Errors: 4, BreakerOpens: 1})
+	n := mr.CommandCount()
+	for _, name := range order {
+		mustSkip(t, name, calls[name])
+	}
+	if got := mr.CommandCount() - n; got != 0 {
+		t.Fatalf("%d commands reached Redis while the breaker was open; want 0", got)
+	}
+	wantStats(t, s, Stats{Errors: 4, BreakerOpens: 1, Skipped: 4})
+
+	mr.SetError("")
+	clk.Advance(time.Second)
+	for _, name := range order {
+		if err := calls[name](); err != nil {
+			t.Fatalf("%s after recovery: %v", name, err)
+		}
+	}
+	if _, ok, err := s.TryLock(ctx, "held", time.Minute); err != nil || !ok {
+		t.Fatalf("TryLock after Unlock = %v, %v; want the lock free", ok, err)
+	}
+}

@@ -15,28 +15,63 @@ const keyVersion = "v1:"
 // maxKeyLen is the longest cache key used verbatim in a Redis key.
 const maxKeyLen = 200
 
-// hashedTag starts the hashed form of a key: "h:" and 64 hex digits. Keys that
-// start with it are hashed too, whatever their length, so a verbatim key can
-// never name the slot of a hashed one.
-const hashedTag = "h:"
+// The namespaces under the prefix and keyVersion. Entries have none: their
+// cache key follows keyVersion directly. A name that starts like a namespace
+// is hashed whatever its length, so an entry's key can never name a tag's
+// index or a lock, and a verbatim name never names a hashed one.
+const (
+	// hashedTag starts the hashed form of a name: "h:" and 64 hex digits.
+	hashedTag = "h:"
+	// tagSpace holds tag indexes: one set per tag of the Redis keys of the
+	// entries stored with it.
+	tagSpace = "t:"
+	// lockSpace holds the render locks of Locker.
+	lockSpace = "l:"
+)
 
 func sha256Key(key string) [sha256.Size]byte { return sha256.Sum256([]byte(key)) }
 
 // redisKey returns the Redis key for a cache key, and whether it is the
 // hashed form, whose value must carry the full key (see frame).
 func (s *Store) redisKey(key string) (rk string, hashed bool) {
-	if len(key) <= maxKeyLen && !strings.HasPrefix(key, hashedTag) {
-		return s.base + key, false
+	return s.spaceKey("", key)
+}
+
+// tagKey returns the Redis key of the index of tag. A hashed tag needs no
+// frame: two tags whose hashes collide share an index, and a purge of one
+// deletes the other's entries too, which Tagger allows.
+func (s *Store) tagKey(tag string) string {
+	k, _ := s.spaceKey(tagSpace, tag)
+	return k
+}
+
+// lockKey returns the Redis key of the lock named key.
+func (s *Store) lockKey(key string) string {
+	k, _ := s.spaceKey(lockSpace, key)
+	return k
+}
+
+// spaceKey returns the Redis key of name in namespace space: the name itself
+// when it is short and does not start like a namespace, else its hash.
+func (s *Store) spaceKey(space, name string) (rk string, hashed bool) {
+	if len(name) <= maxKeyLen && !reserved(name) {
+		return s.base + space + name, false
 	}
-	sum := s.hash(key)
+	sum := s.hash(name)
 	var hx [2 * sha256.Size]byte
 	hex.Encode(hx[:], sum[:])
 	var b strings.Builder
-	b.Grow(len(s.base) + len(hashedTag) + len(hx))
+	b.Grow(len(s.base) + len(space) + len(hashedTag) + len(hx))
 	b.WriteString(s.base)
+	b.WriteString(space)
 	b.WriteString(hashedTag)
 	b.Write(hx[:])
 	return b.String(), true
+}
+
+// reserved reports whether name starts like a namespace.
+func reserved(name string) bool {
+	return strings.HasPrefix(name, hashedTag) || strings.HasPrefix(name, tagSpace) || strings.HasPrefix(name, lockSpace)
 }
 
 // frame prepends the full cache key to an entry's bytes, for a value stored

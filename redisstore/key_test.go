@@ -35,6 +35,10 @@ func TestRedisKey(t *testing.T) {
 		{"overBound", at201, hashed(at201), true},
 		{"huge", huge, hashed(huge), true},
 		{"looksHashed", "h:abc", hashed("h:abc"), true},
+		// Entries never name a tag's index or a lock.
+		{"looksLikeTagIndex", "t:abc", hashed("t:abc"), true},
+		{"looksLikeLock", "l:abc", hashed("l:abc"), true},
+		{"namespaceLetterOnly", "t", "app:v1:t", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,6 +48,40 @@ func TestRedisKey(t *testing.T) {
 			}
 			if max := len("app:v1:") + maxKeyLen; len(got) > max {
 				t.Fatalf("len(redisKey) = %d; want at most %d", len(got), max)
+			}
+		})
+	}
+}
+
+// Tags and locks have namespaces of their own beside the entries', with
+// the same bound on length.
+func TestTagAndLockKeys(t *testing.T) {
+	_, rdb := newMiniredis(t)
+	s := New(rdb, WithPrefix("app:"))
+	long := strings.Repeat("tag/", 100)
+	hashed := func(space, k string) string {
+		sum := sha256.Sum256([]byte(k))
+		return "app:v1:" + space + "h:" + hex.EncodeToString(sum[:])
+	}
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"tag", s.tagKey("user:42"), "app:v1:t:user:42"},
+		{"emptyTag", s.tagKey(""), "app:v1:t:"},
+		{"longTag", s.tagKey(long), hashed("t:", long)},
+		{"tagLooksHashed", s.tagKey("h:x"), hashed("t:", "h:x")},
+		{"lock", s.lockKey("example.com/"), "app:v1:l:example.com/"},
+		{"longLock", s.lockKey(long), hashed("l:", long)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Fatalf("key = %q; want %q", tt.got, tt.want)
+			}
+			if max := len("app:v1:l:") + maxKeyLen; len(tt.got) > max {
+				t.Fatalf("len = %d; want at most %d", len(tt.got), max)
 			}
 		})
 	}

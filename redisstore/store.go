@@ -30,7 +30,11 @@ type Store struct {
 	stats   counters
 }
 
-var _ gincache.Store = (*Store)(nil)
+var (
+	_ gincache.Store  = (*Store)(nil)
+	_ gincache.Tagger = (*Store)(nil)
+	_ gincache.Locker = (*Store)(nil)
+)
 
 // New returns a Store keeping entries in Redis through client, which may be a
 // *redis.Client, a Sentinel failover client or a *redis.ClusterClient. The
@@ -124,16 +128,26 @@ func (s *Store) Set(ctx context.Context, key string, e *gincache.Entry, ttl time
 	if ttl <= 0 {
 		return s.del(ctx, "set", []string{rk})
 	}
-	data, err := e.MarshalBinary()
+	data, err := encode(key, e, hashed)
 	if err != nil {
-		return fmt.Errorf("redisstore: set: %w", err)
-	}
-	if hashed {
-		data = frame(key, data)
+		return err
 	}
 	return s.do(ctx, "set", func(ctx context.Context) error {
 		return s.client.Set(ctx, rk, data, ttl).Err()
 	})
+}
+
+// encode returns the value stored for e under key, framed when the Redis
+// key is the hashed form.
+func encode(key string, e *gincache.Entry, hashed bool) ([]byte, error) {
+	data, err := e.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: set: %w", err)
+	}
+	if hashed {
+		data = frame(key, data)
+	}
+	return data, nil
 }
 
 // Delete removes the entries under keys with one DEL or, on a cluster, one

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,31 @@ import (
 func TestConformance(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		storetest.Run(t, storetest.Harness{
+			New: func(t *testing.T) gincache.Store {
+				s, _ := b.store(t)
+				return s
+			},
+			Advance: b.advance,
+		})
+	})
+}
+
+// The tag and lock suites, on the same three backends.
+func TestTaggerConformance(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		storetest.RunTagger(t, storetest.Harness{
+			New: func(t *testing.T) gincache.Store {
+				s, _ := b.store(t)
+				return s
+			},
+			Advance: b.advance,
+		})
+	})
+}
+
+func TestLockerConformance(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		storetest.RunLocker(t, storetest.Harness{
 			New: func(t *testing.T) gincache.Store {
 				s, _ := b.store(t)
 				return s
@@ -87,8 +113,9 @@ func ignoredCommand(name string) bool {
 	return false
 }
 
-// TestCommandCount checks that a hit is one GET and a store one SET, by the
-// server's own counters. On a shared server other clients add commands, never
+// TestCommandCount checks that a hit is one GET, a store one SET, and that
+// tags and locks cost what the package documentation says, by the server's
+// own counters. On a shared server other clients add commands, never
 // remove them, so a few attempts are made and an exact match on one of them
 // is proof. Not parallel: it must not count its own sibling tests.
 func TestCommandCount(t *testing.T) {
@@ -102,8 +129,20 @@ func TestCommandCount(t *testing.T) {
 			}
 		}
 		dels := map[string]int64{"del": 1}
+		purge := map[string]int64{"smembers": 2, "srem": 2, "del": 1}
 		if b.cluster {
 			dels = map[string]int64{"del": 3} // keys in different slots: one DEL each
+			purge["del"] = 3
+		}
+		// Before each attempt, outside what is counted, the tagged entries
+		// are stored again for PurgeTags to find.
+		retag := func() error {
+			for _, k := range []string{"p", "q", "r"} {
+				if err := s.SetTagged(ctx, k, storetest.Sample(k), time.Minute, []string{"tag-" + k, "tag-all"}); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		tests := []struct {
 			name string
@@ -122,11 +161,29 @@ func TestCommandCount(t *testing.T) {
 			{"SetHashedKey", func() error { return s.Set(ctx, long, storetest.Sample("l"), time.Minute) }, map[string]int64{"set": 1}},
 			{"SetZeroTTL", func() error { return s.Set(ctx, "gone", storetest.Sample("g"), 0) }, map[string]int64{"del": 1}},
 			{"Delete", func() error { return s.Delete(ctx, "x", "y", "z") }, dels},
+			// One SET, and per tag SADD, PEXPIRE NX and PEXPIRE GT.
+			{"SetTagged", func() error {
+				return s.SetTagged(ctx, "hit", storetest.Sample("hit"), time.Minute, []string{"a", "b"})
+			}, map[string]int64{"set": 1, "sadd": 2, "pexpire": 4}},
+			// SMEMBERS per tag, SREM of what each named, then the DELs:
+			// never a SCAN or KEYS.
+			{"PurgeTags", func() error { return s.PurgeTags(ctx, "tag-p", "tag-all") }, purge},
+			{"PurgeUnknownTag", func() error { return s.PurgeTags(ctx, "never-used") }, map[string]int64{"smembers": 1}},
+			{"TryLock", func() error {
+				_, ok, err := s.TryLock(ctx, "lock-"+strconv.FormatInt(time.Now().UnixNano(), 10), time.Minute)
+				if err == nil && !ok {
+					err = errors.New("TryLock of a fresh key: not ok")
+				}
+				return err
+			}, map[string]int64{"set": 1}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				var got map[string]int64
 				for range 5 {
+					if err := retag(); err != nil {
+						t.Fatalf("SetTagged: %v", err)
+					}
 					before := b.commands(t)
 					if err := tt.op(); err != nil {
 						t.Fatalf("op: %v", err)
