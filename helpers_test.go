@@ -76,6 +76,22 @@ func (s *faultStore) Set(ctx context.Context, key string, e *gincache.Entry, ttl
 	return s.Store.Set(ctx, key, e, ttl)
 }
 
+// SetTagged and PurgeTags pass through to the wrapped store, which must be
+// a Tagger (memstore is).
+func (s *faultStore) SetTagged(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	return s.Store.(gincache.Tagger).SetTagged(ctx, key, e, ttl, tags)
+}
+
+func (s *faultStore) PurgeTags(ctx context.Context, tags ...string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	return s.Store.(gincache.Tagger).PurgeTags(ctx, tags...)
+}
+
 // env is one application: a gin engine with one cached route, its store and
 // clock, and a count of how many times the handler ran.
 type env struct {
