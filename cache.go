@@ -116,7 +116,9 @@ func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration
 func (c *Cache) tryLock(ctx context.Context, lk Locker, key string, ttl time.Duration) (string, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	start := c.now()
 	token, ok, err := lk.TryLock(ctx, key, ttl)
+	c.observeStore("lock", start, err)
 	if err != nil {
 		c.fault("lock", key, err)
 	}
@@ -131,7 +133,10 @@ func (c *Cache) unlock(ctx context.Context, key, token string) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.timeout)
 	defer cancel()
-	if err := lk.Unlock(ctx, key, token); err != nil {
+	start := c.now()
+	err := lk.Unlock(ctx, key, token)
+	c.observeStore("unlock", start, err)
+	if err != nil {
 		c.fault("unlock", key, err)
 	}
 }
