@@ -85,13 +85,13 @@ func frame(key string, entry []byte) []byte {
 
 // unframe returns the entry bytes of a value framed for key, or false when
 // the value was framed for another key (a hash collision) or is not framed.
-func unframe(key string, v []byte) ([]byte, bool) {
-	n, w := binary.Uvarint(v)
+func unframe(key, v string) (string, bool) {
+	n, w := binary.Uvarint([]byte(v[:min(len(v), binary.MaxVarintLen64)]))
 	if w <= 0 || n != uint64(len(key)) || uint64(len(v)-w) < n {
-		return nil, false
+		return "", false
 	}
-	if string(v[w:w+len(key)]) != key {
-		return nil, false
+	if v[w:w+len(key)] != key {
+		return "", false
 	}
 	return v[w+len(key):], true
 }

@@ -166,7 +166,7 @@ func mustMiss(t *testing.T, s *Store, key string) {
 func TestFrame(t *testing.T) {
 	entry := []byte("GCE\x01entry")
 	v := frame("key", entry)
-	if got, ok := unframe("key", v); !ok || string(got) != string(entry) {
+	if got, ok := unframe("key", string(v)); !ok || string(got) != string(entry) {
 		t.Fatalf("unframe(frame) = %q, %v; want %q, true", got, ok, entry)
 	}
 	for _, tt := range []struct {
@@ -182,7 +182,7 @@ func TestFrame(t *testing.T) {
 		{"badVarint", "key", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, ok := unframe(tt.key, tt.v); ok {
+			if got, ok := unframe(tt.key, string(tt.v)); ok {
 				t.Fatalf("unframe(%q, %q) = %q, true; want false", tt.key, tt.v, got)
 			}
 		})

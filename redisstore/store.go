@@ -83,11 +83,13 @@ func contextTimeouts(client redis.UniversalClient) bool {
 // value that is not an entry for key, give gincache.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
 	rk, hashed := s.redisKey(key)
-	var v []byte
+	var v string
 	var foreign bool
 	err := s.do(ctx, "get", func(ctx context.Context) error {
 		var err error
-		v, err = s.client.Get(ctx, rk).Bytes()
+		// The reply as a string, decoded by gincache.DecodeEntry without a
+		// copy: only the body is copied out of it.
+		v, err = s.client.Get(ctx, rk).Result()
 		if isWrongType(err) {
 			// Not a string: someone else's value under our key. Redis
 			// answered, so it is a miss, not a failure.
@@ -111,8 +113,8 @@ func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
 			return nil, gincache.ErrNotFound
 		}
 	}
-	e := new(gincache.Entry)
-	if err := e.UnmarshalBinary(v); err != nil {
+	e, err := gincache.DecodeEntry(v)
+	if err != nil {
 		s.stats.undecodable.Add(1)
 		return nil, gincache.ErrNotFound
 	}
