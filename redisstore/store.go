@@ -121,17 +121,25 @@ func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
 	return e, nil
 }
 
+// prepare readies e for storing under key: its Redis key, its value and
+// the TTL in whole milliseconds. A TTL under a millisecond deletes what was
+// stored under key instead, and returns no value.
+func (s *Store) prepare(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration) (string, []byte, time.Duration, error) {
+	rk, hashed := s.redisKey(key)
+	ttl = ttl.Truncate(time.Millisecond)
+	if ttl <= 0 {
+		return rk, nil, 0, s.del(ctx, "set", []string{rk})
+	}
+	data, err := encode(key, e, hashed)
+	return rk, data, ttl, err
+}
+
 // Set stores e under key with one SET carrying the TTL, truncated to whole
 // milliseconds. A TTL under a millisecond stores nothing and deletes what was
 // stored under key, so no stale entry outlives the call.
 func (s *Store) Set(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration) error {
-	rk, hashed := s.redisKey(key)
-	ttl = ttl.Truncate(time.Millisecond)
-	if ttl <= 0 {
-		return s.del(ctx, "set", []string{rk})
-	}
-	data, err := encode(key, e, hashed)
-	if err != nil {
+	rk, data, ttl, err := s.prepare(ctx, key, e, ttl)
+	if err != nil || data == nil {
 		return err
 	}
 	return s.do(ctx, "set", func(ctx context.Context) error {

@@ -30,13 +30,8 @@ func (s *Store) SetTagged(ctx context.Context, key string, e *gincache.Entry, tt
 	if len(tags) == 0 {
 		return s.Set(ctx, key, e, ttl)
 	}
-	rk, hashed := s.redisKey(key)
-	ttl = ttl.Truncate(time.Millisecond)
-	if ttl <= 0 {
-		return s.del(ctx, "set", []string{rk})
-	}
-	data, err := encode(key, e, hashed)
-	if err != nil {
+	rk, data, ttl, err := s.prepare(ctx, key, e, ttl)
+	if err != nil || data == nil {
 		return err
 	}
 	tks := make([]string, len(tags))
