@@ -16,10 +16,11 @@ type Cache struct {
 	cfg        config
 	log        errorLog
 	stats      counters
-	flights    flights        // renders in progress, for coalescing
-	background sync.WaitGroup // background refreshes
-	chains     sync.Map       // "METHOD /pattern" → chain, for Default
-	bounded    bool           // the store bounds its own calls (Bounded)
+	flights    flights                            // renders in progress, for coalescing
+	background sync.WaitGroup                     // background refreshes
+	chains     atomic.Pointer[map[chainKey]chain] // routes' chains, for Default; copied on write
+	chainsMu   sync.Mutex                         // serialises writers of chains
+	bounded    bool                               // the store bounds its own calls (Bounded)
 }
 
 // New returns a Cache that keeps responses in store. It panics on a nil

@@ -1,6 +1,7 @@
 package gincache
 
 import (
+	"maps"
 	"reflect"
 	"runtime"
 	"sync"
@@ -73,11 +74,14 @@ type chain struct {
 }
 
 // chainOf analyses gc's handler chain, once per method and route pattern:
-// a route's chain does not change once it is registered.
+// a route's chain does not change once it is registered. The answers live in
+// a copy-on-write map, so a lookup takes no lock and allocates nothing.
 func (c *Cache) chainOf(gc *gin.Context) chain {
-	k := gc.Request.Method + " " + gc.FullPath()
-	if v, ok := c.chains.Load(k); ok {
-		return v.(chain)
+	k := chainKey{gc.Request.Method, gc.FullPath()}
+	if m := c.chains.Load(); m != nil {
+		if ch, ok := (*m)[k]; ok {
+			return ch
+		}
 	}
 	var ch chain
 	for _, n := range gc.HandlerNames() {
@@ -88,9 +92,19 @@ func (c *Cache) chainOf(gc *gin.Context) chain {
 			ch.explicit = true
 		}
 	}
-	c.chains.Store(k, ch)
+	c.chainsMu.Lock()
+	defer c.chainsMu.Unlock()
+	next := make(map[chainKey]chain)
+	if m := c.chains.Load(); m != nil {
+		maps.Copy(next, *m)
+	}
+	next[k] = ch
+	c.chains.Store(&next)
 	return ch
 }
+
+// chainKey names a route: its method and pattern.
+type chainKey struct{ method, path string }
 
 type kind int
 
