@@ -97,20 +97,24 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	case locked:
 		m.token = token
 	default:
-		if e := rt.awaitReplica(ctx, m.key, wait); e != nil {
+		e, token := rt.awaitReplica(ctx, lk, m.key, wait)
+		if e != nil {
 			f.entry = e
 			rt.c.flights.land(m.key, f)
 			m.flight = nil
 			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
+		m.token = token // the holder let go without storing: render under the lock
 	}
 	return false
 }
 
 // awaitReplica polls the store for the entry another replica is rendering,
-// for at most d.
-func (rt *route) awaitReplica(ctx context.Context, key string, d time.Duration) *Entry {
+// for at most d. When the other replica releases the lock without storing
+// anything (its response was not storable), this one takes the lock over at
+// once and returns its token instead of waiting out d.
+func (rt *route) awaitReplica(ctx context.Context, lk Locker, key string, d time.Duration) (*Entry, string) {
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	tick := time.NewTicker(lockPollInterval)
@@ -118,13 +122,16 @@ func (rt *route) awaitReplica(ctx context.Context, key string, d time.Duration) 
 	for {
 		select {
 		case <-deadline.C:
-			return nil
+			return nil, ""
 		case <-ctx.Done():
-			return nil
+			return nil, ""
 		case <-tick.C:
 			e, err := rt.c.get(ctx, key)
 			if err == nil && rt.c.cfg.now().Sub(e.StoredAt) < rt.p.ServerTTL {
-				return e
+				return e, ""
+			}
+			if token, locked, err := rt.c.tryLock(ctx, lk, key, d); err == nil && locked {
+				return nil, token
 			}
 		}
 	}

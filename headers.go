@@ -1,5 +1,7 @@
 package gincache
 
+import "net/http"
+
 // Protocol header lists, each with the rule it implements.
 
 // unstoredHeaders are never stored or replayed: hop-by-hop fields, which
@@ -36,4 +38,21 @@ var notModifiedHeaders = []string{
 var representationHeaders = []string{
 	"Content-Type", "Content-Encoding", "Content-Language", "Content-Length",
 	"Content-Range", "Content-Disposition", "X-Last-Modified",
+}
+
+// canonicalize rewrites h's field names in canonical form, merging fields
+// that differ only in case. A handler may write h["set-cookie"] directly,
+// and net/http sends it as written; every rule here looks fields up by
+// their canonical names, so without this a lower-case Set-Cookie, Vary or
+// Cache-Control would escape them (RFC-CHECKLIST S3, S4). Field names are
+// case-insensitive (RFC 9110 §5.1), so nothing a client sees changes.
+func canonicalize(h http.Header) {
+	for k, v := range h {
+		ck := http.CanonicalHeaderKey(k)
+		if ck == k {
+			continue
+		}
+		delete(h, k)
+		h[ck] = append(h[ck], v...)
+	}
 }

@@ -94,17 +94,7 @@ type leakRow struct {
 	// key is the store key of a request, to look an entry up; nil when
 	// the key has a Vary suffix: re-requests check those entries instead.
 	key func(*http.Request) string
-	// bug, when set, describes a known leak this row demonstrates; the
-	// row is skipped until the library is fixed.
-	bug string
 }
-
-// nonCanonicalBug is the leak the non-canonical rows show.
-const nonCanonicalBug = "BUG: render.go unstorable() and headers.go unstoredHeaders look header fields up only " +
-	"under their canonical keys (h[\"Set-Cookie\"], h[\"Cache-Control\"], h[\"Vary\"]), so a handler that assigns " +
-	"a non-canonical key directly (c.Writer.Header()[\"set-cookie\"] = ..., which Go documents and net/http " +
-	"sends verbatim) has its response stored and replayed to other users: B gets A's body and, for set-cookie, " +
-	"A's session cookie on the wire (RFC-CHECKLIST S3, S4, L3)"
 
 // leakMatrix is shared by the memstore matrix here and, copied, by the Redis
 // one in redisstore/leak_test.go.
@@ -133,7 +123,7 @@ var leakMatrix = []leakRow{
 		handler: greetAnd(func(c *gin.Context, id string) {
 			c.Writer.Header()["set-cookie"] = []string{"session=" + id + "-session"}
 		}),
-		waits: true, runs: 2, key: gincache.Key, bug: nonCanonicalBug,
+		waits: true, runs: 2, key: gincache.Key,
 	},
 	{
 		// RFC-CHECKLIST S6: a private route whose Key does not tell users
@@ -176,7 +166,7 @@ var leakMatrix = []leakRow{
 		name:   "private Cache-Control under a non-canonical header key: not stored",
 		policy: shell, a: cookieOf(alice), b: cookieOf(bob),
 		handler: greetAnd(func(c *gin.Context, _ string) { c.Writer.Header()["cache-control"] = []string{"private"} }),
-		waits:   true, runs: 2, key: gincache.Key, bug: nonCanonicalBug,
+		waits:   true, runs: 2, key: gincache.Key,
 	},
 	{
 		// RFC-CHECKLIST R3: each Cookie value is a variant of its own.
@@ -204,7 +194,7 @@ var leakMatrix = []leakRow{
 		name:   "Vary: Cookie from the handler under a non-canonical header key: not stored",
 		policy: shell, a: cookieOf(alice), b: cookieOf(bob),
 		handler: greetAnd(func(c *gin.Context, _ string) { c.Writer.Header()["vary"] = []string{"Cookie"} }),
-		waits:   true, runs: 2, key: gincache.Key, bug: nonCanonicalBug,
+		waits:   true, runs: 2, key: gincache.Key,
 	},
 	{
 		name:   "custom Key by user on a public route, users by Authorization",
@@ -255,9 +245,6 @@ func TestLeakMatrix(t *testing.T) {
 // runLeakRow runs one row on memstore. Coalesced, A's render is held until B
 // either waits on it (FlightWaiters) or has been answered without it.
 func runLeakRow(t *testing.T, tt leakRow, coalesced bool) {
-	if tt.bug != "" {
-		t.Skip(tt.bug)
-	}
 	reqA, reqB := leakRequest(tt.a), leakRequest(tt.b)
 	idA, idB := userOf(reqA), userOf(reqB)
 	release := make(chan struct{})

@@ -90,6 +90,8 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 // out to stream (S8): the policy's headers, no validators, not stored.
 func (r *render) streamHeaders() {
 	h := r.w.ResponseWriter.Header()
+	canonicalize(h)
+	canonicalize(r.snap)
 	r.rt.clientCacheControl(h, r.snap, r.w.status)
 	h[headerCacheState] = []string{forwardStatus(r.m.fwd, false, "streamed")}
 	h[headerXCache] = xMiss
@@ -192,6 +194,8 @@ type settled struct {
 // it when it may be stored.
 func (rt *route) settle(x rendered) settled {
 	h := x.header
+	canonicalize(h)
+	canonicalize(x.snap)
 	o := settled{cacheable: rt.c.cfg.statuses[x.status]}
 	now := rt.c.cfg.now()
 	if o.cacheable {
