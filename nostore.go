@@ -66,6 +66,7 @@ func (w *noStoreWriter) apply() {
 	}
 	w.applied = true
 	h := w.ResponseWriter.Header()
+	canonicalize(h) // so a handler's h["etag"] or h["cache-control"] is replaced too
 	h.Set("Cache-Control", noStoreCacheControl)
 	h.Set("Pragma", "no-cache")
 	h.Set("Expires", epoch)

@@ -35,6 +35,13 @@ func TestNoStore(t *testing.T) {
 			c.String(200, "x")
 		}, nil, []check{hasStatus(200), hasBody("x")}},
 		{"a handler that never writes", func(c *gin.Context) {}, nil, []check{hasStatus(200)}},
+		{"non-canonical header names are overridden too", func(c *gin.Context) {
+			h := c.Writer.Header()
+			h["cache-control"] = []string{"public, max-age=3600"}
+			h["etag"] = []string{`"v1"`}
+			h["last-modified"] = []string{"Mon, 02 Jan 2006 15:04:05 GMT"}
+			c.String(200, "x")
+		}, nil, []check{hasStatus(200), noRawHeader("cache-control"), noRawHeader("etag"), noRawHeader("last-modified")}},
 		{"an error status", func(c *gin.Context) { c.AbortWithStatus(503) }, nil, []check{hasStatus(503)}},
 		{"a streaming handler", func(c *gin.Context) {
 			c.Writer.WriteString("a")
@@ -83,4 +90,14 @@ func TestNoStorePolicyWithServerTTL(t *testing.T) {
 	runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Control", "no-store"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
 	runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Control", "no-store"), hasHeader("X-Cache", "HIT from Server"))
 	e.wantRuns(1)
+}
+
+// noRawHeader checks that no field is stored under exactly k, in any case.
+func noRawHeader(k string) check {
+	return func(t *testing.T, w *httptest.ResponseRecorder) {
+		t.Helper()
+		if v, ok := w.Header()[k]; ok {
+			t.Errorf("header[%q] = %q; want no such field", k, v)
+		}
+	}
 }
