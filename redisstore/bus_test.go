@@ -1,0 +1,544 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/internal/storetest"
+	"github.com/gincache/gincache/memstore"
+	"github.com/gincache/gincache/tiered"
+	"github.com/redis/go-redis/v9"
+)
+
+// probeOrigin marks the messages tests publish to learn that a subscriber
+// is listening; receivers skip them.
+const probeOrigin = "probe"
+
+// received is one invalidation a test subscriber got, and when.
+type received struct {
+	inv tiered.Invalidation
+	at  time.Time
+}
+
+// subscribe runs bus.Subscribe until the returned stop is called (or the
+// test ends), sending what it receives to the channel; stop checks that
+// Subscribe returns promptly, with the context's error.
+func subscribe(t *testing.T, bus *Bus) (<-chan received, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan received, 1000)
+	done := make(chan error, 1)
+	go func() {
+		done <- bus.Subscribe(ctx, func(inv tiered.Invalidation) { ch <- received{inv, time.Now()} })
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("Subscribe returned %v; want context.Canceled", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Errorf("Subscribe still running 5s after its context ended")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return ch, stop
+}
+
+// awaitListening publishes probes on pub until ch has received one: from
+// then on, the subscriber behind ch hears every message.
+func awaitListening(t *testing.T, pub *Bus, ch <-chan received) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := pub.Publish(testCtx(t), tiered.Invalidation{Origin: probeOrigin}); err != nil && time.Now().After(deadline) {
+			t.Fatalf("publishing a probe: %v", err)
+		}
+		select {
+		case r := <-ch:
+			if r.inv.Origin == probeOrigin {
+				return
+			}
+			t.Fatalf("received %+v before any probe", r.inv)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the subscriber heard no probe within 5s")
+		}
+	}
+}
+
+// next returns the next invalidation on ch that is not a probe, failing
+// after 2s.
+func next(t *testing.T, ch <-chan received) received {
+	t.Helper()
+	timeout := time.After(2 * time.Second)
+	for {
+		select {
+		case r := <-ch:
+			if r.inv.Origin != probeOrigin {
+				return r
+			}
+		case <-timeout:
+			t.Fatal("no invalidation within 2s")
+		}
+	}
+}
+
+// TestBusDelivers: what one replica publishes, every subscriber receives
+// as it was sent, keys that are not UTF-8 included.
+func TestBusDelivers(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		channel := uniquePrefix() + "invalidate"
+		pub := NewBus(ownClient(t, b.client), channel)
+		chA, _ := subscribe(t, NewBus(ownClient(t, b.client), channel))
+		chB, _ := subscribe(t, NewBus(ownClient(t, b.client), channel))
+		awaitListening(t, pub, chA)
+		awaitListening(t, pub, chB)
+		want := tiered.Invalidation{
+			Keys:   []string{"example.com/a?x=1", "\xff\x00binary", ""},
+			Tags:   []string{"path:example.com/a", "user:42"},
+			Origin: "replica-1",
+		}
+		if err := pub.Publish(testCtx(t), want); err != nil {
+			t.Fatalf("Publish: %v", err)
+		}
+		for _, ch := range []<-chan received{chA, chB} {
+			if got := next(t, ch).inv; !reflect.DeepEqual(got, want) {
+				t.Errorf("received %+v; want %+v", got, want)
+			}
+		}
+	})
+}
+
+// TestBusPropagationDelay measures, and logs, how long a message takes from
+// Publish to the subscriber's handler. It asserts nothing about time.
+func TestBusPropagationDelay(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		channel := uniquePrefix() + "invalidate"
+		pub := NewBus(ownClient(t, b.client), channel)
+		ch, _ := subscribe(t, NewBus(ownClient(t, b.client), channel))
+		awaitListening(t, pub, ch)
+		const n = 200
+		delays := make([]time.Duration, n)
+		for i := range delays {
+			start := time.Now()
+			if err := pub.Publish(testCtx(t), tiered.Invalidation{Keys: []string{"example.com/page"}, Origin: "a"}); err != nil {
+				t.Fatal(err)
+			}
+			delays[i] = next(t, ch).at.Sub(start)
+		}
+		slices.Sort(delays)
+		t.Logf("Publish to handler, %d messages: p50 %v, p90 %v, p99 %v, max %v",
+			n, delays[n/2], delays[n*9/10], delays[n*99/100], delays[n-1])
+	})
+}
+
+// TestBusSurvivesRestart: a subscription outlives a Redis restart; the
+// messages published once Redis is back are delivered.
+func TestBusSurvivesRestart(t *testing.T) {
+	mr, rdb := newMiniredis(t)
+	channel := uniquePrefix() + "invalidate"
+	pub := NewBus(rdb, channel)
+	sub := NewBus(ownClient(t, rdb), channel)
+	sub.health = 200 * time.Millisecond
+	ch, _ := subscribe(t, sub)
+	awaitListening(t, pub, ch)
+
+	mr.Close()
+	if err := pub.Publish(testCtx(t), tiered.Invalidation{Origin: "lost"}); err == nil {
+		t.Fatal("Publish with Redis down: nil error")
+	}
+	if err := mr.Restart(); err != nil {
+		t.Fatalf("restarting miniredis: %v", err)
+	}
+	start := time.Now()
+	awaitListening(t, pub, ch)
+	t.Logf("subscribed again %v after the restart", time.Since(start))
+	want := tiered.Invalidation{Tags: []string{"after"}, Origin: "a"}
+	if err := pub.Publish(testCtx(t), want); err != nil {
+		t.Fatalf("Publish after the restart: %v", err)
+	}
+	if got := next(t, ch).inv; !reflect.DeepEqual(got, want) {
+		t.Errorf("received %+v; want %+v", got, want)
+	}
+}
+
+// freezingProxy forwards TCP connections to a server until freeze is
+// called; from then on the connections it had stop carrying anything, in
+// either direction, without being closed — a peer gone without a reset —
+// while new ones work.
+type freezingProxy struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	frozen []*atomic.Bool // one per connection accepted so far
+	conns  []net.Conn     // both ends of each, closed in cleanup
+}
+
+func newFreezingProxy(t *testing.T, target string) *freezingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezingProxy{ln: ln}
+	var conns sync.WaitGroup
+	var accepting sync.WaitGroup
+	accepting.Add(1)
+	t.Cleanup(func() {
+		ln.Close()
+		accepting.Wait()
+		p.mu.Lock()
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.mu.Unlock()
+		conns.Wait()
+	})
+	go func() {
+		defer accepting.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			frozen := new(atomic.Bool)
+			p.mu.Lock()
+			p.frozen = append(p.frozen, frozen)
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			pipe := func(dst, src net.Conn) {
+				defer conns.Done()
+				defer dst.Close()
+				buf := make([]byte, 4096)
+				for {
+					n, err := src.Read(buf)
+					if err != nil {
+						return
+					}
+					if !frozen.Load() {
+						if _, err := dst.Write(buf[:n]); err != nil {
+							return
+						}
+					}
+				}
+			}
+			conns.Add(2)
+			go pipe(s, c)
+			go pipe(c, s)
+		}
+	}()
+	return p
+}
+
+func (p *freezingProxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.frozen {
+		f.Store(true)
+	}
+}
+
+// TestBusSilentServer: when the subscription's connection goes silent
+// without breaking, the PING check notices within two health intervals and
+// subscribes again on a new connection; without it, the subscriber would
+// wait forever.
+func TestBusSilentServer(t *testing.T) {
+	mr, rdb := newMiniredis(t)
+	proxy := newFreezingProxy(t, mr.Addr())
+	subClient := redis.NewClient(&redis.Options{Addr: proxy.ln.Addr().String(), ContextTimeoutEnabled: true})
+	t.Cleanup(func() { subClient.Close() })
+	channel := uniquePrefix() + "invalidate"
+	pub := NewBus(rdb, channel)
+	sub := NewBus(subClient, channel)
+	sub.health = 50 * time.Millisecond
+	ch, _ := subscribe(t, sub)
+	awaitListening(t, pub, ch)
+
+	proxy.freeze()
+	start := time.Now()
+	awaitListening(t, pub, ch)
+	t.Logf("subscribed again %v after the connection went silent (health interval %v)", time.Since(start), sub.health)
+}
+
+// TestBusSkipsForeignMessages: what is not an invalidation of this version
+// is skipped, and the subscription goes on.
+func TestBusSkipsForeignMessages(t *testing.T) {
+	_, rdb := newMiniredis(t)
+	channel := uniquePrefix() + "invalidate"
+	pub := NewBus(rdb, channel)
+	ch, _ := subscribe(t, NewBus(ownClient(t, rdb), channel))
+	awaitListening(t, pub, ch)
+	for _, raw := range []string{"", "hello", "\x02future", string(encodeInvalidation(tiered.Invalidation{Origin: "a"})) + "x"} {
+		if err := rdb.Publish(testCtx(t), channel, raw).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := tiered.Invalidation{Keys: []string{"k"}, Origin: "a"}
+	if err := pub.Publish(testCtx(t), want); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(t, ch).inv; !reflect.DeepEqual(got, want) {
+		t.Errorf("received %+v; want %+v (and nothing before it)", got, want)
+	}
+}
+
+// TestBusSubscribeStops: Subscribe returns when its context ends, whether
+// Redis is up or unreachable, and leaves no goroutine behind.
+func TestBusSubscribeStops(t *testing.T) {
+	mr, rdb := newMiniredis(t)
+	channel := uniquePrefix() + "invalidate"
+	// A pooled connection and go-redis's own goroutines exist before.
+	if err := rdb.Ping(testCtx(t)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	ch, stop := subscribe(t, NewBus(rdb, channel))
+	awaitListening(t, NewBus(rdb, channel), ch)
+	stop()
+	_, stopDown := subscribe(t, NewBus(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), channel))
+	time.Sleep(30 * time.Millisecond) // a few failed attempts
+	stopDown()
+	mr.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines; want at most %d, as before the subscriptions", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestBusMessage(t *testing.T) {
+	for _, inv := range []tiered.Invalidation{
+		{},
+		{Origin: "a"},
+		{Keys: []string{"example.com/a"}, Origin: "0123456789abcdef"},
+		{Tags: []string{"path:example.com/a", "user:42"}},
+		{Keys: []string{"", "\xff\xfe", strings.Repeat("k", 300)}, Tags: []string{"\x00"}, Origin: "é"},
+	} {
+		p := encodeInvalidation(inv)
+		got, ok := decodeInvalidation(string(p))
+		if !ok || !reflect.DeepEqual(got, inv) {
+			t.Errorf("decode(encode(%+v)) = %+v, %v; want it back", inv, got, ok)
+		}
+	}
+	valid := string(encodeInvalidation(tiered.Invalidation{Keys: []string{"k"}, Tags: []string{"t"}, Origin: "o"}))
+	for _, tt := range []struct{ name, p string }{
+		{"empty", ""},
+		{"version", "\x02" + valid[1:]},
+		{"truncated", valid[:len(valid)-1]},
+		{"trailing", valid + "\x00"},
+		{"longString", "\x01\x05ab"},
+		{"hugeCount", "\x01\x00\xff\xff\xff\xff\x0f"},
+		{"badVarint", "\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"},
+	} {
+		if got, ok := decodeInvalidation(tt.p); ok {
+			t.Errorf("%s: decode(%q) = %+v, true; want false", tt.name, tt.p, got)
+		}
+	}
+}
+
+func FuzzBusMessage(f *testing.F) {
+	f.Add(string(encodeInvalidation(tiered.Invalidation{Keys: []string{"k"}, Tags: []string{"t"}, Origin: "o"})))
+	f.Add(string(encodeInvalidation(tiered.Invalidation{})))
+	f.Add("\x01\x80\x00\x00\x00")
+	f.Fuzz(func(t *testing.T, p string) {
+		inv, ok := decodeInvalidation(p)
+		if !ok {
+			return
+		}
+		again, ok := decodeInvalidation(string(encodeInvalidation(inv)))
+		if !ok || !reflect.DeepEqual(again, inv) {
+			t.Fatalf("%q decodes to %+v, which does not survive encoding: %+v, %v", p, inv, again, ok)
+		}
+	})
+}
+
+// The conformance suites on a tiered store: a memstore in front of this
+// store, on every backend. On miniredis both clocks move together.
+func TestTieredConformance(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		var clock *fakeClock
+		h := storetest.Harness{
+			New: func(t *testing.T) gincache.Store {
+				clock = newFakeClock()
+				remote, _ := b.store(t)
+				s := tiered.New(memstore.New(memstore.WithClock(clock.Now)), remote)
+				t.Cleanup(s.Close)
+				return s
+			},
+		}
+		if b.advance != nil {
+			h.Advance = func(t *testing.T, d time.Duration) {
+				clock.Advance(d)
+				b.advance(t, d)
+			}
+		}
+		t.Run("Store", func(t *testing.T) { storetest.Run(t, h) })
+		t.Run("Tagger", func(t *testing.T) { storetest.RunTagger(t, h) })
+		t.Run("Locker", func(t *testing.T) { storetest.RunLocker(t, h) })
+	})
+}
+
+// tierRemote is this package's Store, counting its Gets: a replica's read
+// from Redis.
+type tierRemote struct {
+	*Store
+	gets atomic.Int64
+}
+
+func (r *tierRemote) Get(ctx context.Context, key string) (*gincache.Entry, error) {
+	r.gets.Add(1)
+	return r.Store.Get(ctx, key)
+}
+
+// tierReplica is one instance of an application running tiered: its own
+// engine, Cache, local memstore and Redis connections, sharing only Redis.
+type tierReplica struct {
+	r      *gin.Engine
+	cache  *gincache.Cache
+	store  *tiered.Store
+	remote *tierRemote
+}
+
+func newTierReplica(t *testing.T, client redis.UniversalClient, prefix, channel string, runs *atomic.Int64) tierReplica {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	remote := &tierRemote{Store: New(client, WithPrefix(prefix), WithTimeout(5*time.Second))}
+	// A long local TTL: only the bus can drop a copy within the test.
+	store := tiered.New(memstore.New(), remote, tiered.WithLocalTTL(time.Hour), tiered.WithBus(NewBus(client, channel)))
+	t.Cleanup(store.Close)
+	cache := gincache.New(store)
+	r := gin.New()
+	r.Use(cache.InvalidateOnWrite())
+	r.GET("/items/:id", cache.Handler(gincache.Policy{Public: true, NoCache: true, ServerTTL: time.Hour}), func(c *gin.Context) {
+		runs.Add(1)
+		gincache.Tag(c, "item:"+c.Param("id"))
+		c.String(http.StatusOK, "item %s", c.Param("id"))
+	})
+	r.POST("/items/:id", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	return tierReplica{r: r, cache: cache, store: store, remote: remote}
+}
+
+func (rp tierReplica) do(method, path string) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	rp.r.ServeHTTP(w, httptest.NewRequest(method, path, nil))
+	return w
+}
+
+// awaitApplied publishes probes until s has applied one.
+func awaitApplied(t *testing.T, pub *Bus, s *tiered.Store) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Stats().Applied == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the replica heard no probe within 5s")
+		}
+		if err := pub.Publish(testCtx(t), tiered.Invalidation{Keys: []string{"probe"}, Origin: probeOrigin}); err != nil {
+			t.Logf("publishing a probe: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTieredTwoEngines: two replicas with a two-tier store on one Redis. A
+// page rendered on A is a hit on B, first from Redis, then from B's memory;
+// a purge by tag, a purge by key and a POST on A each reach B's memory
+// through the bus, so B's next request is a miss. The time each took is
+// logged.
+func TestTieredTwoEngines(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		_, prefix := b.store(t) // reserves a prefix and cleans it up
+		channel := prefix + "invalidate"
+		var runs atomic.Int64
+		a := newTierReplica(t, ownClient(t, b.client), prefix, channel, &runs)
+		bb := newTierReplica(t, ownClient(t, b.client), prefix, channel, &runs)
+		probe := NewBus(b.client, channel)
+		awaitApplied(t, probe, a.store)
+		awaitApplied(t, probe, bb.store)
+
+		tests := []struct {
+			name       string
+			id         string
+			invalidate func(t *testing.T) error
+		}{
+			{"purgeTags", "1", func(t *testing.T) error { return a.cache.PurgeTags(testCtx(t), "item:1") }},
+			{"purgeKey", "2", func(t *testing.T) error {
+				return a.cache.Purge(testCtx(t), gincache.Key(httptest.NewRequest(http.MethodGet, "/items/2", nil)))
+			}},
+			{"post", "3", func(*testing.T) error {
+				if w := a.do(http.MethodPost, "/items/3"); w.Code != http.StatusNoContent {
+					return errors.New("POST: status " + w.Result().Status)
+				}
+				return nil
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				path := "/items/" + tt.id
+				expect := func(rp tierReplica, name, xCache string, renders int64) {
+					t.Helper()
+					before := runs.Load()
+					w := rp.do(http.MethodGet, path)
+					if w.Code != http.StatusOK || w.Header().Get("X-Cache") != xCache || w.Body.String() != "item "+tt.id {
+						t.Fatalf("%s GET %s: %d, X-Cache %q, body %q; want 200, %q, %q", name, path, w.Code, w.Header().Get("X-Cache"), w.Body, xCache, "item "+tt.id)
+					}
+					if got := runs.Load() - before; got != renders {
+						t.Fatalf("%s GET %s: the handler ran %d times; want %d", name, path, got, renders)
+					}
+				}
+				expect(a, "A", "MISS", 1)
+				gets := bb.remote.gets.Load()
+				expect(bb, "B", "HIT from Server", 0)
+				if got := bb.remote.gets.Load() - gets; got != 1 {
+					t.Fatalf("B's first hit read Redis %d times; want 1", got)
+				}
+				expect(bb, "B", "HIT from Server", 0)
+				if got := bb.remote.gets.Load() - gets; got != 1 {
+					t.Fatalf("B's second hit read Redis %d times in all; want 1 (served from B's memory)", got)
+				}
+
+				applied := bb.store.Stats().Applied
+				start := time.Now()
+				if err := tt.invalidate(t); err != nil {
+					t.Fatalf("invalidate on A: %v", err)
+				}
+				returned := time.Now()
+				deadline := start.Add(2 * time.Second)
+				for bb.store.Stats().Applied == applied {
+					if time.Now().After(deadline) {
+						t.Fatal("B did not apply A's invalidation within 2s")
+					}
+					runtime.Gosched()
+				}
+				seen := time.Now()
+				t.Logf("B applied A's invalidation %v after A's call began (the call took %v; %v after it returned)",
+					seen.Sub(start), returned.Sub(start), max(seen.Sub(returned), 0))
+				expect(bb, "B", "MISS", 1)
+			})
+		}
+	})
+}

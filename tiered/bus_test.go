@@ -1,0 +1,212 @@
+package tiered_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/memstore"
+	"github.com/gincache/gincache/tiered"
+)
+
+// replicas are two Stores, A and B, with local tiers of their own on clocks
+// of their own, sharing one remote store and one bus.
+type replicas struct {
+	a, b             *tiered.Store
+	aLocal, bLocal   *memstore.Store
+	bClock           *fakeClock
+	remote           *remoteStore
+	bus              *memBus
+	localTTL, remTTL time.Duration
+}
+
+func newReplicas(t *testing.T, withBus bool) *replicas {
+	t.Helper()
+	r := &replicas{bClock: newFakeClock(), bus: newMemBus(), localTTL: 2 * time.Second, remTTL: time.Hour}
+	r.remote = newRemote(newFakeClock())
+	r.aLocal = memstore.New()
+	r.bLocal = memstore.New(memstore.WithClock(r.bClock.Now))
+	opts := []tiered.Option{tiered.WithLocalTTL(r.localTTL)}
+	if withBus {
+		opts = append(opts, tiered.WithBus(r.bus))
+	}
+	r.a = tiered.New(r.aLocal, r.remote, opts...)
+	r.b = tiered.New(r.bLocal, r.remote, opts...)
+	t.Cleanup(r.a.Close)
+	t.Cleanup(r.b.Close)
+	if withBus {
+		eventually(t, 2*time.Second, "both replicas subscribed", func() bool { return r.bus.subscribers() == 2 })
+	}
+	return r
+}
+
+// TestTierInvalidationReachesReplicas: a Delete or PurgeTags on A drops B's
+// local copy at once — whether B copied it from remote (tags unknown) or
+// stored it itself (tags known) — while a copy the purge does not name stays.
+func TestTierInvalidationReachesReplicas(t *testing.T) {
+	const key, other = "example.com/page", "example.com/other"
+	tests := []struct {
+		name       string
+		bStores    bool // B rendered the page itself (SetTagged) rather than copying A's
+		invalidate func(t *testing.T, a *tiered.Store) error
+		otherStays bool // B's untouched copy of other survives
+	}{
+		{"deleteCopied", false, func(t *testing.T, a *tiered.Store) error { return a.Delete(ctx(t), key) }, true},
+		{"deleteOwn", true, func(t *testing.T, a *tiered.Store) error { return a.Delete(ctx(t), key) }, true},
+		// A copied entry's tags are unknown: a tag purge drops every copy.
+		{"purgeCopied", false, func(t *testing.T, a *tiered.Store) error { return a.PurgeTags(ctx(t), "user:1") }, false},
+		// B's own entries keep their tags: other (tagged user:2) stays.
+		{"purgeOwn", true, func(t *testing.T, a *tiered.Store) error { return a.PurgeTags(ctx(t), "user:1") }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReplicas(t, true)
+			for k, tag := range map[string]string{key: "user:1", other: "user:2"} {
+				writer := r.a
+				if tt.bStores {
+					writer = r.b
+				}
+				if err := writer.SetTagged(ctx(t), k, page(k), r.remTTL, []string{tag}); err != nil {
+					t.Fatal(err)
+				}
+				mustGet2(t, r.b, k) // B holds a local copy
+				if _, err := r.bLocal.Get(ctx(t), k); err != nil {
+					t.Fatalf("B's local copy of %q: %v; want one", k, err)
+				}
+			}
+			applied := r.b.Stats().Applied
+			if err := tt.invalidate(t, r.a); err != nil {
+				t.Fatalf("invalidate: %v", err)
+			}
+			if got := r.b.Stats().Applied; got != applied+1 {
+				t.Errorf("B applied %d invalidations; want %d", got, applied+1)
+			}
+			mustMiss(t, r.bLocal, key)
+			mustMiss(t, r.b, key) // and remote has nothing either
+			if _, err := r.bLocal.Get(ctx(t), other); (err == nil) != tt.otherStays {
+				t.Errorf("B's local copy of the other page: err %v; want it kept: %v", err, tt.otherStays)
+			}
+			if got := r.a.Stats().Applied; got != 0 {
+				t.Errorf("A applied %d invalidations; want 0 (its own are ignored)", got)
+			}
+		})
+	}
+}
+
+// TestTierLostMessage: an invalidation B never receives leaves B's copy for
+// at most the local TTL.
+func TestTierLostMessage(t *testing.T) {
+	const key = "example.com/page"
+	r := newReplicas(t, true)
+	mustSet(t, r.a, key, page("v1"), r.remTTL)
+	mustGet2(t, r.b, key)
+	r.bus.lose.Store(true)
+	if err := r.a.Delete(ctx(t), key); err != nil {
+		t.Fatal(err)
+	}
+	r.bClock.Advance(r.localTTL - time.Millisecond)
+	mustGet2(t, r.b, key) // stale, within the bound
+	r.bClock.Advance(time.Millisecond)
+	mustMiss(t, r.b, key)
+}
+
+// TestTierUpdateNotBroadcast: a new render on A is not broadcast; B serves
+// its copy until its local TTL, then the new entry.
+func TestTierUpdateNotBroadcast(t *testing.T) {
+	const key = "example.com/page"
+	r := newReplicas(t, true)
+	v1, v2 := page("v1"), page("v2")
+	mustSet(t, r.a, key, v1, r.remTTL)
+	mustGet(t, r.b, key, v1)
+	mustSet(t, r.a, key, v2, r.remTTL)
+	r.bClock.Advance(r.localTTL - time.Millisecond)
+	mustGet(t, r.b, key, v1)
+	r.bClock.Advance(time.Millisecond)
+	mustGet(t, r.b, key, v2)
+}
+
+// TestTierFillRacesInvalidation: when the invalidation is applied on B
+// while B is fetching the outdated entry from remote, B does not keep it.
+func TestTierFillRacesInvalidation(t *testing.T) {
+	const key = "example.com/page"
+	r := newReplicas(t, true)
+	mustSet(t, r.remote, key, page("old"), r.remTTL)
+	r.remote.onGet = func() {
+		r.remote.onGet = nil
+		if err := r.a.Delete(ctx(t), key); err != nil { // remote delete, then B's drop, before B's fill
+			t.Error(err)
+		}
+	}
+	mustGet2(t, r.b, key) // read before the delete: the answer of its time
+	mustMiss(t, r.bLocal, key)
+	mustMiss(t, r.b, key)
+}
+
+// TestTierCloseStopsListener: Close ends the listener goroutine of every
+// Store; a second Close, and Close without a bus, do nothing.
+func TestTierCloseStopsListener(t *testing.T) {
+	// The tiers first: otter may run goroutines of its own for them.
+	local, remote := memstore.New(), memstore.New()
+	before := runtime.NumGoroutine()
+	bus := newMemBus()
+	stores := make([]*tiered.Store, 20)
+	for i := range stores {
+		stores[i] = tiered.New(local, remote, tiered.WithBus(bus))
+	}
+	eventually(t, 2*time.Second, "all subscribed", func() bool { return bus.subscribers() == len(stores) })
+	// Goroutines of earlier tests may still be ending: want both fewer
+	// than before the Stores and len(stores) fewer than while they listen.
+	want := min(before, runtime.NumGoroutine()-len(stores))
+	for _, s := range stores {
+		s.Close()
+		s.Close()
+	}
+	if n := bus.subscribers(); n != 0 {
+		t.Errorf("%d subscribers after Close; want 0", n)
+	}
+	eventually(t, 2*time.Second, "listener goroutines gone", func() bool { return runtime.NumGoroutine() <= want })
+	tiered.New(local, remote).Close()
+}
+
+// TestTierResubscribes: a Subscribe that gives up is called again after a
+// back-off, and counted.
+func TestTierResubscribes(t *testing.T) {
+	bus := newMemBus()
+	bus.failN.Store(2)
+	s := tiered.New(memstore.New(), memstore.New(), tiered.WithBus(bus))
+	t.Cleanup(s.Close)
+	eventually(t, 5*time.Second, "subscribed after two failures", func() bool { return bus.subscribers() == 1 })
+	if got := s.Stats().SubscribeErrors; got != 2 {
+		t.Errorf("SubscribeErrors = %d; want 2", got)
+	}
+}
+
+// failingBus refuses to publish.
+type failingBus struct{ *memBus }
+
+func (*failingBus) Publish(_ context.Context, _ tiered.Invalidation) error {
+	return errors.New("bus down")
+}
+
+// TestTierPublishFailure: the purge still happens here and in remote; the
+// error says the other replicas were not told.
+func TestTierPublishFailure(t *testing.T) {
+	const key = "example.com/page"
+	bus := &failingBus{newMemBus()}
+	remote := memstore.New()
+	s := tiered.New(memstore.New(), remote, tiered.WithBus(bus))
+	t.Cleanup(s.Close)
+	mustSet(t, s, key, page("x"), time.Minute)
+	if err := s.Delete(ctx(t), key); err == nil {
+		t.Fatal("Delete: nil error; want the publish failure")
+	}
+	mustMiss(t, s, key)
+	mustMiss(t, remote, key)
+	if got := s.Stats().PublishErrors; got != 1 {
+		t.Errorf("PublishErrors = %d; want 1", got)
+	}
+	var _ gincache.Store = s
+}

@@ -1,0 +1,79 @@
+package tiered
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gincache/gincache"
+)
+
+// DefaultLocalTTL is how long a copy stays in the local tier when
+// WithLocalTTL is not given. It is the staleness bound for an entry that was
+// stored again on another replica (updates are not broadcast), and for a
+// purge whose message was lost, so it is short: long enough that a hot page
+// is served from memory thousands of times, short enough that no one notices
+// an outdated copy.
+const DefaultLocalTTL = 2 * time.Second
+
+// Option configures a Store built by New.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config holds what the options set; New validates it once.
+type config struct {
+	localTTL time.Duration
+	timeout  time.Duration
+	bus      Bus // nil: no invalidation messages
+}
+
+func defaultConfig() config {
+	return config{localTTL: DefaultLocalTTL, timeout: gincache.DefaultStoreTimeout}
+}
+
+// WithLocalTTL sets how long a copy stays in the local tier: at most d, and
+// never longer than the TTL the entry was stored with. The default is
+// DefaultLocalTTL. It bounds how long a replica may serve its copy of a page
+// that another replica has rendered again, or whose purge message it missed.
+// New panics if d is not positive: a local tier that keeps nothing is a
+// plain remote store, so use the remote store alone.
+func WithLocalTTL(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d <= 0 {
+			panic(fmt.Sprintf("tiered: WithLocalTTL(%v): the local TTL must be positive", d))
+		}
+		c.localTTL = d
+	})
+}
+
+// WithBus makes the Store publish every Delete and PurgeTags on bus and
+// listen on it for those of the other replicas, so their local copies are
+// dropped as soon as the message arrives rather than when their local TTL
+// runs out. New starts one goroutine to listen; Close stops it. Without a
+// bus, the local TTL alone bounds staleness. New panics on a nil bus.
+func WithBus(bus Bus) Option {
+	return optionFunc(func(c *config) {
+		if bus == nil {
+			panic("tiered: WithBus(nil)")
+		}
+		c.bus = bus
+	})
+}
+
+// WithTimeout bounds each call to a tier that does not bound its own calls
+// (one that is not gincache.Bounded), and each Publish on the bus. The
+// default is gincache.DefaultStoreTimeout. With memstore and redisstore,
+// which are both Bounded, it only bounds Publish. New panics if d is not
+// positive.
+func WithTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d <= 0 {
+			panic(fmt.Sprintf("tiered: WithTimeout(%v): the timeout must be positive", d))
+		}
+		c.timeout = d
+	})
+}
