@@ -10,37 +10,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/internal/storetest"
 	"github.com/gincache/gincache/memstore"
 )
 
 func init() { gin.SetMode(gin.TestMode) }
 
-// clock is a fake time source tests move by hand (house rule 11: no sleeping).
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the shared test clock, moved by hand (house rule 11: no sleeping).
+type clock = storetest.Clock
 
-func newClock() *clock { return &clock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return storetest.NewClock() }
 
 // faultStore wraps a real store and fails on demand, for the fail-open rules.
 type faultStore struct {

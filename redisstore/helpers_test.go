@@ -13,31 +13,14 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/gincache/gincache/internal/storetest"
 	"github.com/redis/go-redis/v9"
 )
 
-// fakeClock is the time the breaker and the log limiter see in tests, so a
-// back-off is skipped instead of waited for.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared test clock.
+type fakeClock = storetest.Clock
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newFakeClock() *fakeClock { return storetest.NewClock() }
 
 // quiet keeps tests that provoke failures from writing to the test log.
 func quiet() Option { return WithLogger(slog.New(slog.DiscardHandler)) }

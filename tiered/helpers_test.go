@@ -14,27 +14,10 @@ import (
 	"github.com/gincache/gincache/tiered"
 )
 
-// fakeClock is the time a memstore sees, moved by tests instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared test clock.
+type fakeClock = storetest.Clock
 
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newFakeClock() *fakeClock { return storetest.NewClock() }
 
 // remoteStore is a memstore standing in for Redis, counting its reads. An
 // optional hook runs inside Get, after the value was read and before it is
