@@ -71,12 +71,9 @@ func (c *Cache) Stats() Stats {
 // get looks key up within the store deadline (RFC-CHECKLIST L6). Any error
 // but ErrNotFound is a store fault: logged, counted, and still a miss.
 func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
-	if !c.bounded {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
-		defer cancel()
-	}
-	start := c.now()
+	ctx, cancel := c.deadline(ctx)
+	defer cancel()
+	start := c.latencyStart()
 	e, err := c.store.Get(ctx, key)
 	c.observeStore("get", start, err)
 	switch {
@@ -93,14 +90,10 @@ func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
 // up as its page renders does not waste the render, but still within the
 // store deadline.
 func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration, tags []string) error {
-	ctx = context.WithoutCancel(ctx)
-	if !c.bounded {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.timeout)
-		defer cancel()
-	}
+	ctx, cancel := c.deadline(context.WithoutCancel(ctx))
+	defer cancel()
 	var err error
-	start := c.now()
+	start := c.latencyStart()
 	if tg, ok := c.store.(Tagger); ok {
 		err = tg.SetTagged(ctx, key, e, ttl, tags)
 	} else {
@@ -115,9 +108,9 @@ func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration
 
 // tryLock takes the cross-replica render lock for key, for at most ttl.
 func (c *Cache) tryLock(ctx context.Context, lk Locker, key string, ttl time.Duration) (string, bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	ctx, cancel := c.deadline(ctx)
 	defer cancel()
-	start := c.now()
+	start := c.latencyStart()
 	token, ok, err := lk.TryLock(ctx, key, ttl)
 	c.observeStore("lock", start, err)
 	if err != nil {
@@ -132,9 +125,9 @@ func (c *Cache) unlock(ctx context.Context, key, token string) {
 	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.timeout)
+	ctx, cancel := c.deadline(context.WithoutCancel(ctx))
 	defer cancel()
-	start := c.now()
+	start := c.latencyStart()
 	err := lk.Unlock(ctx, key, token)
 	c.observeStore("unlock", start, err)
 	if err != nil {
@@ -148,8 +141,19 @@ func (c *Cache) Wait() {
 	c.background.Wait()
 }
 
-// now is the wall clock for store latencies, read only when observed.
-func (c *Cache) now() time.Time {
+// deadline bounds a store call by the store timeout (RFC-CHECKLIST L6),
+// unless the store bounds its own calls (Bounded), where a second timer
+// would only cost.
+func (c *Cache) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.bounded {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.cfg.timeout)
+}
+
+// latencyStart is the wall clock for store latencies, read only when
+// observed (the injected cfg.now is for ages and expiry, not latencies).
+func (c *Cache) latencyStart() time.Time {
 	if c.cfg.observer == nil {
 		return time.Time{}
 	}
