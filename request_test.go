@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"net/http"
+	"reflect"
 	"testing"
 )
 
@@ -9,34 +10,34 @@ func TestParseRequestDirectives(t *testing.T) {
 	tests := []struct {
 		name   string
 		header http.Header
-		want   requestDirectives
+		want   reqFlags
 	}{
 		{name: "no header", header: http.Header{}},
-		{name: "no-cache", header: http.Header{"Cache-Control": {"no-cache"}}, want: requestDirectives{noCache: true}},                  // RFC-CHECKLIST R4
-		{name: "no-store", header: http.Header{"Cache-Control": {"no-store"}}, want: requestDirectives{noStore: true}},                  // RFC-CHECKLIST S7
-		{name: "only-if-cached", header: http.Header{"Cache-Control": {"only-if-cached"}}, want: requestDirectives{onlyIfCached: true}}, // RFC-CHECKLIST R5
+		{name: "no-cache", header: http.Header{"Cache-Control": {"no-cache"}}, want: reqFlags{noCache: true}},                  // RFC-CHECKLIST R4
+		{name: "no-store", header: http.Header{"Cache-Control": {"no-store"}}, want: reqFlags{noStore: true}},                  // RFC-CHECKLIST S7
+		{name: "only-if-cached", header: http.Header{"Cache-Control": {"only-if-cached"}}, want: reqFlags{onlyIfCached: true}}, // RFC-CHECKLIST R5
 		{
 			name:   "all three",
 			header: http.Header{"Cache-Control": {"no-cache, no-store, only-if-cached"}},
-			want:   requestDirectives{noCache: true, noStore: true, onlyIfCached: true},
+			want:   reqFlags{noCache: true, noStore: true, onlyIfCached: true},
 		},
 		{
 			name:   "names are case-insensitive",
 			header: http.Header{"Cache-Control": {"No-Cache, NO-STORE, Only-If-Cached"}},
-			want:   requestDirectives{noCache: true, noStore: true, onlyIfCached: true},
+			want:   reqFlags{noCache: true, noStore: true, onlyIfCached: true},
 		},
-		{name: "argument form", header: http.Header{"Cache-Control": {`no-cache="Set-Cookie"`}}, want: requestDirectives{noCache: true}},
-		{name: "token argument", header: http.Header{"Cache-Control": {"no-store=1"}}, want: requestDirectives{noStore: true}},
+		{name: "argument form", header: http.Header{"Cache-Control": {`no-cache="Set-Cookie"`}}, want: reqFlags{noCache: true}},
+		{name: "token argument", header: http.Header{"Cache-Control": {"no-store=1"}}, want: reqFlags{noStore: true}},
 		{
 			name:   "odd spacing",
 			header: http.Header{"Cache-Control": {"  no-cache ,\tno-store\t,only-if-cached  "}},
-			want:   requestDirectives{noCache: true, noStore: true, onlyIfCached: true},
+			want:   reqFlags{noCache: true, noStore: true, onlyIfCached: true},
 		},
-		{name: "empty members", header: http.Header{"Cache-Control": {", ,no-store,,"}}, want: requestDirectives{noStore: true}},
+		{name: "empty members", header: http.Header{"Cache-Control": {", ,no-store,,"}}, want: reqFlags{noStore: true}},
 		{
 			name:   "multiple lines",
 			header: http.Header{"Cache-Control": {"max-age=0", "no-cache", "only-if-cached"}},
-			want:   requestDirectives{noCache: true, onlyIfCached: true},
+			want:   reqFlags{noCache: true, onlyIfCached: true},
 		},
 		{
 			name:   "unknown directives ignored",
@@ -48,7 +49,7 @@ func TestParseRequestDirectives(t *testing.T) {
 		{
 			name:   "directive after a quoted argument",
 			header: http.Header{"Cache-Control": {`foo="bar", no-store`}},
-			want:   requestDirectives{noStore: true},
+			want:   reqFlags{noStore: true},
 		},
 		{
 			name:   "directive name inside a quoted argument",
@@ -56,10 +57,10 @@ func TestParseRequestDirectives(t *testing.T) {
 		},
 
 		// RFC-CHECKLIST R4, RFC 9111 §5.4: Pragma counts only without Cache-Control.
-		{name: "Pragma no-cache", header: http.Header{"Pragma": {"no-cache"}}, want: requestDirectives{noCache: true}},
-		{name: "Pragma case-insensitive", header: http.Header{"Pragma": {"No-Cache"}}, want: requestDirectives{noCache: true}},
-		{name: "Pragma in a list", header: http.Header{"Pragma": {"foo, no-cache"}}, want: requestDirectives{noCache: true}},
-		{name: "Pragma on a second line", header: http.Header{"Pragma": {"foo", " no-cache "}}, want: requestDirectives{noCache: true}},
+		{name: "Pragma no-cache", header: http.Header{"Pragma": {"no-cache"}}, want: reqFlags{noCache: true}},
+		{name: "Pragma case-insensitive", header: http.Header{"Pragma": {"No-Cache"}}, want: reqFlags{noCache: true}},
+		{name: "Pragma in a list", header: http.Header{"Pragma": {"foo, no-cache"}}, want: reqFlags{noCache: true}},
+		{name: "Pragma on a second line", header: http.Header{"Pragma": {"foo", " no-cache "}}, want: reqFlags{noCache: true}},
 		{name: "Pragma other token", header: http.Header{"Pragma": {"foo"}}},
 		{name: "Pragma no-store is not a pragma", header: http.Header{"Pragma": {"no-store, only-if-cached"}}},
 		{
@@ -73,16 +74,24 @@ func TestParseRequestDirectives(t *testing.T) {
 		{
 			name:   "Cache-Control read beside Pragma",
 			header: http.Header{"Cache-Control": {"no-store"}, "Pragma": {"no-cache"}},
-			want:   requestDirectives{noStore: true},
+			want:   reqFlags{noStore: true},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := parseRequestDirectives(tt.header); got != tt.want {
+			if got := flagsOf(parseRequestDirectives(tt.header)); got != tt.want {
 				t.Errorf("parseRequestDirectives(%q) = %+v; want %+v", tt.header, got, tt.want)
 			}
 		})
 	}
+}
+
+// reqFlags are the three directives requestDirectives acts on itself,
+// comparable with ==.
+type reqFlags struct{ noCache, noStore, onlyIfCached bool }
+
+func flagsOf(d requestDirectives) reqFlags {
+	return reqFlags{noCache: d.noCache, noStore: d.noStore, onlyIfCached: d.onlyIfCached}
 }
 
 // commasOutsideQuotes returns the offsets of the commas in s that separate
@@ -117,14 +126,14 @@ func FuzzRequestDirectives(f *testing.F) {
 		// Splitting the field into two lines at a member boundary changes nothing.
 		for _, i := range commasOutsideQuotes(cc) {
 			lines := []string{cc[:i], cc[i+1:]}
-			if got := parseRequestDirectives(http.Header{"Cache-Control": lines}); got != whole {
+			if got := parseRequestDirectives(http.Header{"Cache-Control": lines}); !reflect.DeepEqual(got, whole) {
 				t.Fatalf("parseRequestDirectives(Cache-Control %q) = %+v; split as %q: got %+v; want the same",
 					cc, whole, lines, got)
 			}
 		}
 
 		// RFC 9111 §5.4: with Cache-Control present, Pragma changes nothing.
-		if got := parseRequestDirectives(http.Header{"Cache-Control": {cc}, "Pragma": {pragma}}); got != whole {
+		if got := parseRequestDirectives(http.Header{"Cache-Control": {cc}, "Pragma": {pragma}}); !reflect.DeepEqual(got, whole) {
 			t.Fatalf("parseRequestDirectives(Cache-Control %q, Pragma %q) = %+v; want %+v, as without Pragma", cc, pragma, got, whole)
 		}
 
@@ -135,7 +144,7 @@ func FuzzRequestDirectives(f *testing.F) {
 		}
 		for _, i := range commasOutsideQuotes(pragma) {
 			lines := []string{pragma[:i], pragma[i+1:]}
-			if got := parseRequestDirectives(http.Header{"Pragma": lines}); got != p {
+			if got := parseRequestDirectives(http.Header{"Pragma": lines}); !reflect.DeepEqual(got, p) {
 				t.Fatalf("parseRequestDirectives(Pragma %q) = %+v; split as %q: got %+v; want the same", pragma, p, lines, got)
 			}
 		}
