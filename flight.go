@@ -80,7 +80,7 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	ctx, wait := gc.Request.Context(), rt.c.cfg.coalesceWait
 	f, leader := rt.c.flights.join(m.key)
 	if !leader {
-		if e := f.wait(ctx, wait); e != nil {
+		if e := f.wait(ctx, wait); e != nil && rt.collapsible(gc, e) {
 			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
@@ -97,7 +97,7 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	case locked:
 		m.token = token
 	default:
-		e, token := rt.awaitReplica(ctx, lk, m.key, wait)
+		e, token := rt.awaitReplica(gc, lk, m.key, wait)
 		if e != nil {
 			f.entry = e
 			rt.c.flights.land(m.key, f)
@@ -114,7 +114,8 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 // for at most d. When the other replica releases the lock without storing
 // anything (its response was not storable), this one takes the lock over at
 // once and returns its token instead of waiting out d.
-func (rt *route) awaitReplica(ctx context.Context, lk Locker, key string, d time.Duration) (*Entry, string) {
+func (rt *route) awaitReplica(gc *gin.Context, lk Locker, key string, d time.Duration) (*Entry, string) {
+	ctx := gc.Request.Context()
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	tick := time.NewTicker(lockPollInterval)
@@ -127,7 +128,7 @@ func (rt *route) awaitReplica(ctx context.Context, lk Locker, key string, d time
 			return nil, ""
 		case <-tick.C:
 			e, err := rt.c.get(ctx, key)
-			if err == nil && rt.c.cfg.now().Sub(e.StoredAt) < rt.p.ServerTTL {
+			if err == nil && rt.collapsible(gc, e) {
 				return e, ""
 			}
 			if token, locked, err := rt.c.tryLock(ctx, lk, key, d); err == nil && locked {

@@ -20,6 +20,7 @@ type route struct {
 	store         bool     // ServerTTL > 0
 	storeTTL      time.Duration
 	honourNoCache bool
+	shared        bool // Policy.SharedCache: the response says how it is cached
 }
 
 var (
@@ -62,6 +63,10 @@ func (c *Cache) Handler(p Policy) gin.HandlerFunc {
 	for _, t := range p.Tags {
 		rt.tags = append(rt.tags, c.cfg.prefix+t)
 	}
+	if p.SharedCache {
+		rt.shared, rt.cc, rt.storeTTL = true, nil, p.ServerTTL
+		return rt.serveShared
+	}
 	return rt.serve
 }
 
@@ -74,6 +79,10 @@ type miss struct {
 	stale  *Entry  // within StaleIfError: served if the handler fails (R7)
 	flight *flight // set when this request renders for others waiting on key
 	token  string  // the cross-replica render lock this request holds
+
+	// SharedCache routes only.
+	revalidate *Entry    // the stale entry the handler is asked to validate
+	sent       time.Time // when the request went to the handler, for Age (RFC 9111 §4.2.3)
 }
 
 func (rt *route) serve(gc *gin.Context) {
@@ -82,12 +91,7 @@ func (rt *route) serve(gc *gin.Context) {
 	}
 	req := gc.Request
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		h := gc.Writer.Header()
-		h[headerCacheState] = methodStatus
-		h[headerXCache] = xMiss
-		rt.c.observe(gc, EventBypass, fwdMethod, 0)
-		gc.Next()
-		rt.c.invalidateAfter(gc) // R6
+		rt.bypassMethod(gc)
 		return
 	}
 
@@ -135,6 +139,17 @@ func (rt *route) serve(gc *gin.Context) {
 		return
 	}
 	rt.miss(gc, m, lookup)
+}
+
+// bypassMethod passes a request of another method than GET or HEAD to the
+// handler, and invalidates what is stored for its target after a success (R6).
+func (rt *route) bypassMethod(gc *gin.Context) {
+	h := gc.Writer.Header()
+	h[headerCacheState] = methodStatus
+	h[headerXCache] = xMiss
+	rt.c.observe(gc, EventBypass, fwdMethod, 0)
+	gc.Next()
+	rt.c.invalidateAfter(gc) // R6
 }
 
 // miss has the handler render the response, sharing the render with

@@ -75,10 +75,40 @@ type Policy struct {
 	// protect an expensive route. The zero value honours the client
 	// (RFC 9111 §5.2.1.4).
 	IgnoreRequestNoCache bool
+
+	// SharedCache makes the route a shared cache in the sense of RFC 9111,
+	// as Varnish or nginx are, for handlers that know better than a fixed
+	// policy (an API whose freshness depends on its data) and for gateways
+	// in front of other services (an httputil.ReverseProxy as the handler).
+	// Whether and how long a response is stored comes from the response
+	// itself: s-maxage, then max-age, then Expires minus Date, less the Age
+	// it arrived with; no-store and private keep it out of the store,
+	// no-cache stores it for revalidation only, and Vary selects variants.
+	// A stale response with a validator is revalidated with a conditional
+	// request, and a 304 from the handler refreshes it. The response's
+	// Cache-Control, ETag, Last-Modified and Date reach the client as the
+	// handler sent them: nothing is generated.
+	//
+	// ServerTTL is then the longest a response is kept, fresh or stale
+	// (a stale one with a validator stays to be revalidated cheaply); it
+	// must be set. The client directives (NoStore … StaleIfError) and Vary
+	// must be zero: the response says them. See the README's "Shared-cache
+	// mode" for the rules followed and where gincache departs from RFC 9111.
+	SharedCache bool
+	// HeuristicFreshness lets a SharedCache route give a response without an
+	// explicit lifetime a heuristic one (RFC 9111 §4.2.2): this fraction of
+	// the time since its Last-Modified, e.g. 0.1. It applies only to the
+	// statuses RFC 9110 §15.1 calls heuristically cacheable, or to a
+	// response marked public. Zero, the default, stores no such response.
+	HeuristicFreshness float64
 }
 
 // CacheControl returns the Cache-Control value the policy sends.
+// A SharedCache policy sends none of its own: it returns "".
 func (p Policy) CacheControl() string {
+	if p.SharedCache {
+		return ""
+	}
 	if p.NoStore {
 		return "no-store"
 	}
@@ -153,9 +183,21 @@ func (p Policy) Validate() error {
 	case p.ServerTTL > 0 && p.NoStore && p.Key == nil:
 		bad("a NoStore policy stored on the server needs a Key: it cannot be Public, so nothing says " +
 			"the page is the same for everyone (use a Key that returns gincache.Key(c.Request) if it is)")
-	case p.ServerTTL > 0 && !p.Public && p.Key == nil:
+	case p.ServerTTL > 0 && !p.Public && p.Key == nil && !p.SharedCache:
 		bad("a private policy stored on the server needs a Key that tells users apart; " +
 			"otherwise one user's page is served to another (set Public if the page is the same for everyone)")
+	}
+	switch {
+	case p.SharedCache && (p.NoStore || p.NoCache || p.MustRevalidate || p.Public || p.MaxAge > 0 ||
+		p.SharedMaxAge > 0 || p.Immutable || p.StaleWhileRevalidate > 0 || p.StaleIfError > 0 || len(p.Vary) > 0):
+		bad("SharedCache takes Cache-Control and Vary from the response: leave NoStore, NoCache, MustRevalidate, " +
+			"Public, MaxAge, SharedMaxAge, Immutable, Stale* and Vary zero")
+	case p.SharedCache && p.ServerTTL == 0:
+		bad("SharedCache needs a ServerTTL: the longest a response is kept, fresh or stale")
+	case !p.SharedCache && p.HeuristicFreshness != 0:
+		bad("HeuristicFreshness applies only to a SharedCache policy")
+	case p.HeuristicFreshness < 0 || p.HeuristicFreshness > 1 || p.HeuristicFreshness != p.HeuristicFreshness:
+		bad("HeuristicFreshness must be a fraction between 0 and 1 (got %v)", p.HeuristicFreshness)
 	}
 	for _, t := range p.Tags {
 		if t == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -75,21 +76,45 @@ func (c *Cache) purgePath(ctx context.Context, req *http.Request) error {
 	return c.store.Delete(ctx, c.cfg.prefix+Key(req))
 }
 
-// unsafeMethods change state on the origin; a success invalidates what is
-// stored for the target (RFC 9111 §4.4).
-var unsafeMethods = map[string]bool{
-	http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true,
+// safeMethods do not change state on the origin (RFC 9110 §9.2.1); every
+// other method, known or not, is unsafe, and a success invalidates what is
+// stored for its target (RFC 9111 §4.4).
+var safeMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodOptions: true, http.MethodTrace: true,
 }
 
 // invalidateAfter drops the stored responses of the request's path after a
-// successful unsafe request (RFC-CHECKLIST R6). It runs before the handler
-// chain returns, so the client's next GET is already a miss.
+// successful unsafe request (RFC-CHECKLIST R6), and those of the URLs its
+// Location and Content-Location name when they are on the same host (RFC
+// 9111 §4.4: another host's could be a way to purge someone else's pages).
+// It runs before the handler chain returns, so the client's next GET is
+// already a miss.
 func (c *Cache) invalidateAfter(gc *gin.Context) {
-	if !unsafeMethods[gc.Request.Method] || gc.Writer.Status() >= 400 {
+	req := gc.Request
+	if safeMethods[req.Method] || gc.Writer.Status() >= 400 {
 		return
 	}
-	if err := c.purgePath(gc.Request.Context(), gc.Request); err != nil {
-		c.fault("invalidate", pathTag(c.cfg.prefix, gc.Request), err)
+	c.invalidate(req.Context(), req)
+	h := gc.Writer.Header()
+	for _, name := range [...]string{"Location", "Content-Location"} {
+		v := h.Get(name)
+		if v == "" {
+			continue
+		}
+		u, err := req.URL.Parse(v)
+		if err != nil || u.Host != "" && !strings.EqualFold(u.Host, req.Host) {
+			continue
+		}
+		if u.Path == req.URL.Path {
+			continue
+		}
+		c.invalidate(req.Context(), &http.Request{Host: req.Host, URL: &url.URL{Path: u.Path, RawPath: u.RawPath}})
+	}
+}
+
+func (c *Cache) invalidate(ctx context.Context, target *http.Request) {
+	if err := c.purgePath(ctx, target); err != nil {
+		c.fault("invalidate", pathTag(c.cfg.prefix, target), err)
 	}
 }
 

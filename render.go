@@ -53,8 +53,12 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 	// then writes to the real writer; nothing buffered is stored (S9) —
 	// unless a stale entry may stand in for the failure (R7). Waiters on
 	// this render are released whatever happens.
+	var client *http.Request // a SharedCache route's request, while the handler sees another
 	defer func() {
 		gc.Writer = orig
+		if client != nil {
+			gc.Request = client
+		}
 		if m.stale != nil && !r.w.streaming {
 			if v := recover(); v != nil {
 				rt.c.cfg.logger.Error("gincache: handler panicked; serving the stale response",
@@ -74,9 +78,15 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 			renderPool.Put(r)
 		}
 	}()
+	if rt.shared {
+		client = rt.forward(gc, m)
+	}
 	gc.Writer = &r.w
 	gc.Next()
 	gc.Writer = orig
+	if client != nil {
+		gc.Request, client = client, nil
+	}
 
 	if r.w.streaming {
 		rt.c.stats.uncacheable.Add(1)
@@ -131,10 +141,20 @@ func (r *render) finish() {
 		rt.replay(gc, m.stale, servedIfError, rt.c.cfg.now().Sub(m.stale.StoredAt), status)
 		return
 	}
-	o := rt.settle(rendered{
+	if m.revalidate != nil && status == http.StatusNotModified { // RFC 9111 §4.3.4
+		r.revalidated()
+		return
+	}
+	x := rendered{
 		req: req, gc: gc, header: h, snap: r.snap, status: status, body: body,
-		key: m.key, store: m.store, errs: len(gc.Errors),
-	})
+		key: m.key, store: m.store, errs: len(gc.Errors), sent: m.sent,
+	}
+	var o settled
+	if rt.shared {
+		o = rt.settleShared(x)
+	} else {
+		o = rt.settle(x)
+	}
 	if m.flight != nil {
 		m.flight.entry = o.entry
 	}
@@ -178,7 +198,8 @@ type rendered struct {
 	body   []byte
 	key    string
 	store  bool
-	errs   int // errors the handler attached
+	errs   int       // errors the handler attached
+	sent   time.Time // when the request went to the handler (SharedCache)
 }
 
 // settled is what settle made of a rendered response.

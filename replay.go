@@ -12,35 +12,47 @@ import (
 type served int
 
 const (
-	servedFresh     served = iota // a fresh hit
-	servedCollapsed               // the render of a concurrent request
-	servedStale                   // stale within stale-while-revalidate
-	servedIfError                 // stale, instead of the handler's error
+	servedFresh       served = iota // a fresh hit
+	servedCollapsed                 // the render of a concurrent request
+	servedStale                     // stale within stale-while-revalidate
+	servedIfError                   // stale, instead of the handler's error
+	servedMaxStale                  // stale, within the request's max-stale (SharedCache)
+	servedRevalidated               // validated by the handler's 304 (SharedCache)
 )
 
 // replay answers from a stored entry; the handler does not run. age is the
 // entry's age now; fwdStatus is the handler's failed status, for
 // servedIfError.
 func (rt *route) replay(gc *gin.Context, e *Entry, how served, age time.Duration, fwdStatus int) {
-	w, req := gc.Writer, gc.Request
-	h := w.Header()
-	// Age and ttl are whole seconds that add up to ServerTTL (R2); a stale
-	// entry has a negative ttl (RFC 9211 §2.3).
+	// Age and ttl are whole seconds that add up to the entry's lifetime
+	// (R2); a stale entry has a negative ttl (RFC 9211 §2.3).
 	ageSeconds := int64(max(age, 0) / time.Second)
-	ttl := int64(rt.p.ServerTTL/time.Second) - ageSeconds
-	ageValue := ageValue(ageSeconds)
+	ttl := int64(rt.entryLifetime(e)/time.Second) - ageSeconds
 	var status []string
 	switch how {
 	case servedFresh:
 		status = hitValue(max(ttl, 0))
 	case servedCollapsed:
 		status = []string{forwardStatus(fwdURIMiss, false, "") + "; collapsed"}
-		rt.c.stats.collapsed.Add(1)
 	case servedStale:
 		status = []string{hitStatus(ttl) + "; detail=stale-while-revalidate"}
-		rt.c.stats.stale.Add(1)
+	case servedMaxStale:
+		status = []string{hitStatus(ttl) + "; detail=max-stale"}
 	case servedIfError:
 		status = []string{cacheName + "; fwd=stale; fwd-status=" + strconv.Itoa(fwdStatus) + "; detail=stale-if-error"}
+	}
+	rt.replayWith(gc, e, how, age, status)
+}
+
+// replayWith is replay with the Cache-Status already made.
+func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Duration, status []string) {
+	w, req := gc.Writer, gc.Request
+	h := w.Header()
+	ageValue := ageValue(int64(max(age, 0) / time.Second))
+	switch how {
+	case servedCollapsed:
+		rt.c.stats.collapsed.Add(1)
+	case servedStale, servedMaxStale, servedIfError:
 		rt.c.stats.stale.Add(1)
 	}
 
@@ -55,6 +67,9 @@ func (rt *route) replay(gc *gin.Context, e *Entry, how served, age time.Duration
 		}
 		if v, ok := e.Header["Last-Modified"]; ok && e.ETag == "" {
 			h["Last-Modified"] = v
+		}
+		if v, ok := e.Header["Date"]; ok { // a SharedCache entry keeps its Date
+			h["Date"] = v
 		}
 		rt.setCacheControl(h, e.Header)
 		h["Age"], h[headerCacheState], h[headerXCache] = ageValue, status, xHitClient
@@ -89,7 +104,7 @@ func (how served) event() EventKind {
 	switch how {
 	case servedCollapsed:
 		return EventCollapsed
-	case servedStale, servedIfError:
+	case servedStale, servedIfError, servedMaxStale:
 		return EventStale
 	}
 	return EventHit
@@ -98,7 +113,7 @@ func (how served) event() EventKind {
 // setCacheControl sends the policy's Cache-Control unless the handler's own
 // was stored with the response.
 func (rt *route) setCacheControl(h, stored http.Header) {
-	if _, ok := stored["Cache-Control"]; !ok {
+	if _, ok := stored["Cache-Control"]; !ok && rt.cc != nil {
 		h["Cache-Control"] = rt.cc
 	}
 }

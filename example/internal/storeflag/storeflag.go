@@ -1,0 +1,52 @@
+// Package storeflag opens the store a command's -redis flag names, for the
+// example commands: the in-memory store when the flag is empty, otherwise
+// one Redis server or a Redis Cluster.
+package storeflag
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/memstore"
+	"github.com/gincache/gincache/redisstore"
+	"github.com/redis/go-redis/v9"
+)
+
+// Usage is the -redis flag's help text.
+const Usage = "Redis URL (redis://host:port/db) or cluster address list (host:port,host:port,…); empty: in-memory store"
+
+// Open returns the store spec asks for: memstore when it is empty; a Redis
+// Cluster for a comma-separated address list or a URL with addr=
+// parameters; otherwise one Redis server parsed by redis.ParseURL. The name
+// says which, for a start-up line.
+func Open(spec string) (store gincache.Store, name string, err error) {
+	if spec == "" {
+		return memstore.New(), "memstore (in process)", nil
+	}
+	var client redis.UniversalClient
+	switch {
+	case strings.Contains(spec, ",") && !strings.Contains(spec, "://"):
+		client = redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs:                 strings.Split(spec, ","),
+			ContextTimeoutEnabled: true,
+		})
+	case strings.Contains(spec, "addr="):
+		opt, err := redis.ParseClusterURL(spec)
+		if err != nil {
+			return nil, "", fmt.Errorf("-redis %q: %w", spec, err)
+		}
+		opt.ContextTimeoutEnabled = true
+		client = redis.NewClusterClient(opt)
+	default:
+		opt, err := redis.ParseURL(spec)
+		if err != nil {
+			return nil, "", fmt.Errorf("-redis %q: %w", spec, err)
+		}
+		// Without it go-redis ignores the store's per-call deadline on
+		// socket I/O, and a hung Redis would hold requests for seconds.
+		opt.ContextTimeoutEnabled = true
+		client = redis.NewClient(opt)
+	}
+	return redisstore.New(client), "redis " + spec, nil
+}

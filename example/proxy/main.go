@@ -1,0 +1,60 @@
+// Command proxy is a caching reverse proxy: a Gin engine whose only route
+// hands every request to an httputil.ReverseProxy behind a gincache
+// SharedCache policy, so what is stored, for how long and for whom comes from
+// the upstream's own Cache-Control, Expires, Vary and validators (RFC 9111),
+// as in Varnish or nginx.
+//
+//	go run ./example/proxy -upstream http://127.0.0.1:9000                 # on 127.0.0.1:8081, in-memory store
+//	go run ./example/proxy -upstream http://127.0.0.1:9000 -redis redis://127.0.0.1:6379/0
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/example/internal/storeflag"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8081", "address to listen on")
+	upstream := flag.String("upstream", "", "URL of the service to cache, e.g. http://127.0.0.1:9000 (required)")
+	redisSpec := flag.String("redis", "", storeflag.Usage)
+	keep := flag.Duration("keep", time.Hour, "longest a response is kept, fresh or stale (stale ones with a validator wait to be revalidated)")
+	heuristic := flag.Float64("heuristic", 0, "heuristic lifetime for responses without one, as a fraction of the time since Last-Modified (RFC 9111 §4.2.2); 0: none")
+	quiet := flag.Bool("quiet", false, "do not log requests")
+	flag.Parse()
+
+	target, err := url.Parse(*upstream)
+	if err != nil || target.Scheme == "" || target.Host == "" {
+		fmt.Fprintln(os.Stderr, "proxy: -upstream must be an absolute URL such as http://127.0.0.1:9000")
+		os.Exit(2)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	store, name, err := storeflag.Open(*redisSpec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	logf := log.Printf
+	if *quiet {
+		logf = func(string, ...any) {}
+	}
+	cache := gincache.New(store)
+	policy := gincache.Policy{SharedCache: true, ServerTTL: *keep, HeuristicFreshness: *heuristic}
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           newProxy(cache, policy, target, logf),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	fmt.Fprintf(os.Stderr, "gincache proxy on http://%s for %s, store: %s\n", *addr, target, name)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,443 @@
+package gincache
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// A SharedCache route (Policy.SharedCache) behaves as an RFC 9111 shared
+// cache: the response, not the policy, says whether and for how long it is
+// stored. This file holds its decision tree; the render, the coalescing and
+// the replay are the ones every route uses.
+
+// sharedStatuses are the final statuses a SharedCache route stores: those
+// RFC 9110 §15.1 calls heuristically cacheable, without 206 (RFC-CHECKLIST
+// S10), and the redirects 302 and 307, which are stored only with an explicit
+// lifetime (RFC 9111 §3: the cache must understand the status). Any other
+// status passes through untouched.
+var sharedStatuses = map[int]bool{
+	200: true, 203: true, 204: true, 300: true, 301: true, 302: true, 307: true, 308: true,
+	404: true, 405: true, 410: true, 414: true, 501: true,
+}
+
+// forwardedConditionals are the client's validators, taken off the request a
+// SharedCache route forwards to its handler: the cache wants a full response
+// it can store, and answers the client's conditionals itself (RFC 9111 §4.3.2).
+var forwardedConditionals = []string{"If-None-Match", "If-Modified-Since"}
+
+// serveShared is the decision tree of a SharedCache route.
+func (rt *route) serveShared(gc *gin.Context) {
+	if describing(gc, description{policy: rt.p}) {
+		return
+	}
+	req := gc.Request
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		rt.bypassMethod(gc)
+		return
+	}
+	rd := parseRequestDirectives(req.Header)
+	m := miss{
+		key:   rt.key(gc),
+		store: req.Method == http.MethodGet && !rd.noStore, // S1, S7
+		fwd:   fwdURIMiss,
+	}
+	lookup := true
+	if req.Header.Get("Range") != "" { // S10
+		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "range"
+	}
+	if lookup {
+		e, err := rt.lookupShared(gc, m.key)
+		switch {
+		case err == nil:
+			if rt.serveStoredShared(gc, e, rd, &m) {
+				return
+			}
+		case !errors.Is(err, ErrNotFound):
+			m.detail = "store-error"
+		}
+	}
+	if rd.onlyIfCached { // R5, RFC 9111 §5.2.1.7
+		h := gc.Writer.Header()
+		h[headerCacheState] = onlyIfCached
+		h[headerXCache] = xMiss
+		gc.AbortWithStatus(http.StatusGatewayTimeout)
+		return
+	}
+	rt.miss(gc, m, lookup)
+}
+
+// lookupShared returns the stored response for the request: under key, or,
+// when what is there is a Vary index, under the variant key that the
+// request's values of the listed headers select (RFC 9111 §4.1, R3).
+func (rt *route) lookupShared(gc *gin.Context, key string) (*Entry, error) {
+	ctx := gc.Request.Context()
+	e, err := rt.c.get(ctx, key)
+	if err != nil || !isVaryIndex(e) {
+		return e, err
+	}
+	return rt.c.get(ctx, varySuffix(key, gc.Request.Header, e.Header["Vary"]))
+}
+
+// A Vary index is what a SharedCache route stores under a URL's key when
+// the response varies: the names of the request headers that select a
+// variant, each variant being stored under the key plus those headers'
+// values. Status 0 marks it; no response has that status.
+func isVaryIndex(e *Entry) bool { return e.Status == 0 }
+
+func varyIndex(names []string, now time.Time) *Entry {
+	return &Entry{Header: http.Header{"Vary": names}, StoredAt: now}
+}
+
+// serveStoredShared answers from e when RFC 9111 allows it without
+// validation for this request (§4.2, §5.2.1). Otherwise it prepares m for the
+// handler: a conditional request when e has a validator (§4.3.1), and e as
+// the fallback of a failure within the response's stale-if-error.
+func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, rd requestDirectives, m *miss) bool {
+	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(e.Header) { // S6, §3.5
+		m.fwd, m.detail = fwdBypass, "authorization"
+		return false
+	}
+	resp := parseCacheControl(e.Header["Cache-Control"])
+	life := rt.lifetime(e, resp)
+	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
+	asked := rd.cc
+	if !rt.honourNoCache {
+		asked.noCache, asked.maxAge, asked.minFresh = false, delta{}, delta{}
+	}
+	if !asked.noCache && requestAllows(asked, resp, age, life) {
+		how := servedFresh
+		if age >= life {
+			how = servedMaxStale
+		}
+		rt.replay(gc, e, how, age, 0)
+		return true
+	}
+	m.fwd = fwdStale
+	if asked.noCache {
+		m.fwd = fwdRequest // R4: validated with the origin, not just re-rendered
+	}
+	if !m.store {
+		return false
+	}
+	if hasValidator(e) {
+		m.revalidate = e
+	}
+	if sie := resp.staleIfError; sie.set && age < life+sie.d && !forbidsStale(resp) { // R7, RFC 5861 §4
+		m.stale = e
+	}
+	return false
+}
+
+// sharesWithAuthorization reports whether a response may be stored for, or
+// served to, a request with Authorization by a shared cache (RFC 9111 §3.5).
+func sharesWithAuthorization(h http.Header) bool {
+	cc := parseCacheControl(h["Cache-Control"])
+	return cc.public || cc.mustRevalidate || cc.sMaxAge.set
+}
+
+// forbidsStale reports whether a response may never be served stale by a
+// shared cache (RFC 9111 §4.2.4, §5.2.2.2, §5.2.2.8, §5.2.2.10).
+func forbidsStale(cc cacheControl) bool {
+	return cc.noCache || cc.mustRevalidate || cc.proxyRevalidate || cc.sMaxAge.set
+}
+
+// hasValidator reports whether a stored response can be revalidated.
+func hasValidator(e *Entry) bool {
+	_, lm := e.Header["Last-Modified"]
+	return e.ETag != "" || lm
+}
+
+// lifetime is how long e is fresh: the policy's ServerTTL, or for a
+// SharedCache route what the response itself says (RFC 9111 §4.2.1).
+func (rt *route) lifetime(e *Entry, cc cacheControl) time.Duration {
+	if !rt.shared {
+		return rt.p.ServerTTL
+	}
+	life, _ := freshnessLifetime(e.Status, e.Header, cc, rt.p.HeuristicFreshness)
+	return life
+}
+
+// entryLifetime is lifetime for an entry whose Cache-Control is not parsed yet.
+func (rt *route) entryLifetime(e *Entry) time.Duration {
+	if !rt.shared {
+		return rt.p.ServerTTL
+	}
+	return rt.lifetime(e, parseCacheControl(e.Header["Cache-Control"]))
+}
+
+// collapsible reports whether a request that waited on another request's
+// render (or another replica's) may be answered with e: any stored entry
+// of an ordinary route, which its key fully selects, and for a SharedCache
+// route a fresh response that does not vary and may go to this request
+// (RFC-CHECKLIST L3).
+func (rt *route) collapsible(gc *gin.Context, e *Entry) bool {
+	age := rt.c.cfg.now().Sub(e.StoredAt)
+	if !rt.shared {
+		return age < rt.p.ServerTTL
+	}
+	if isVaryIndex(e) || len(e.Header["Vary"]) > 0 {
+		return false
+	}
+	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(e.Header) {
+		return false
+	}
+	return age < rt.entryLifetime(e)
+}
+
+// forward prepares the request a SharedCache route's handler sees: without
+// the client's validators when the response may be stored, and with the
+// stored entry's when it is to be revalidated (RFC 9111 §4.3.1). It returns
+// the client's request, which the caller puts back once the chain has run.
+func (rt *route) forward(gc *gin.Context, m *miss) *http.Request {
+	m.sent = rt.c.cfg.now()
+	req := gc.Request
+	if !m.store {
+		return nil
+	}
+	out := new(http.Request)
+	*out = *req
+	out.Header = req.Header.Clone()
+	for _, k := range forwardedConditionals {
+		delete(out.Header, k)
+	}
+	if e := m.revalidate; e != nil {
+		if e.ETag != "" {
+			out.Header["If-None-Match"] = []string{e.ETag}
+		}
+		if lm, ok := e.Header["Last-Modified"]; ok {
+			out.Header["If-Modified-Since"] = lm
+		}
+	}
+	gc.Request = out
+	return req
+}
+
+// settleShared is settle for a SharedCache route: the response keeps the
+// headers its handler gave it (a Date is added when it has none, RFC 9110
+// §6.6.1), and is stored when RFC 9111 §3 allows it, for as long as §4.2
+// says.
+func (rt *route) settleShared(x rendered) settled {
+	h := x.header
+	canonicalize(h)
+	canonicalize(x.snap)
+	now := rt.c.cfg.now()
+	if _, ok := dateOf(h); !ok {
+		h["Date"] = []string{now.UTC().Format(http.TimeFormat)}
+	}
+	o := settled{cacheable: sharedStatuses[x.status]}
+	if o.cacheable {
+		o.etag = normalizeETag(h.Get("Etag"))
+		if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+			o.lastModified = t.UTC()
+		}
+		if bodyAllowed(x.status) && (x.req.Method != http.MethodHead || len(x.body) > 0) {
+			h["Content-Length"] = []string{strconv.Itoa(len(x.body))}
+		}
+	}
+	if !x.store {
+		return o
+	}
+	cc := parseCacheControl(h["Cache-Control"])
+	e := &Entry{
+		Status:       x.status,
+		Body:         slices.Clone(x.body),
+		ETag:         o.etag,
+		LastModified: o.lastModified,
+		StoredAt:     now.Add(-initialAge(h, x.sent, now)),
+	}
+	ttl, reason := rt.sharedStorable(x, cc, e, o.cacheable)
+	if reason != "" {
+		o.detail = reason
+		rt.c.stats.uncacheable.Add(1)
+		rt.c.observe(x.gc, EventUncacheable, reason, 0)
+		return o
+	}
+	e.Header = sharedHeader(h, x.snap, cc)
+	if err := rt.storeShared(x.gc, x.req, x.key, e, ttl); err != nil {
+		o.detail = "store-error"
+		return o
+	}
+	o.entry = e
+	return o
+}
+
+// sharedStorable says how long a rendered response is kept, or why it is
+// not stored (RFC 9111 §3, §3.5, §4.2.1; RFC-CHECKLIST S3, S4, S9).
+func (rt *route) sharedStorable(x rendered, cc cacheControl, e *Entry, cacheable bool) (time.Duration, string) {
+	h := x.header
+	switch {
+	case !cacheable:
+		return 0, "status"
+	case x.errs > 0:
+		return 0, "handler-error"
+	case cc.noStore || cc.private && cc.privateFields == nil:
+		return 0, "cache-control"
+	case changed(h, x.snap, "Set-Cookie"):
+		return 0, "set-cookie"
+	case listHas(h["Vary"], "*"):
+		return 0, "vary"
+	case x.req.Header.Get("Authorization") != "" && !(cc.public || cc.mustRevalidate || cc.sMaxAge.set):
+		return 0, "authorization"
+	}
+	life, explicit := freshnessLifetime(x.status, h, cc, rt.p.HeuristicFreshness)
+	if !explicit && !heuristicStatus(x.status) {
+		return 0, "no-lifetime" // §3: nothing says it may be stored
+	}
+	remaining := life - rt.c.cfg.now().Sub(e.StoredAt)
+	if hasValidator(&Entry{ETag: e.ETag, Header: h}) {
+		return rt.p.ServerTTL, "" // kept stale, to be revalidated with a 304
+	}
+	if sie := cc.staleIfError; sie.set && !forbidsStale(cc) {
+		remaining += sie.d
+	}
+	if remaining <= 0 {
+		return 0, "stale"
+	}
+	return min(remaining, rt.p.ServerTTL), ""
+}
+
+// heuristicStatus reports whether RFC 9110 §15.1 lets a response of this
+// status be stored without an explicit lifetime.
+func heuristicStatus(status int) bool {
+	return sharedStatuses[status] && status != http.StatusFound && status != http.StatusTemporaryRedirect
+}
+
+// sharedHeader is what a SharedCache route stores of a response's header:
+// what storedHeader keeps, with the response's Date (RFC 9111 §4: a stored
+// response keeps it), and without the fields a qualified private or
+// no-cache names (§5.2.2.4, §5.2.2.7): a shared cache may not reuse them.
+func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
+	out := storedHeader(h, snap)
+	if d, ok := h["Date"]; ok {
+		out["Date"] = slices.Clip(slices.Clone(d))
+	}
+	for _, k := range cc.privateFields {
+		delete(out, k)
+	}
+	for _, k := range cc.noCacheFields {
+		delete(out, k)
+	}
+	return out
+}
+
+// storeShared stores e under key, or, when it varies, under the variant key
+// with a Vary index under key (RFC 9111 §4.1).
+func (rt *route) storeShared(gc *gin.Context, req *http.Request, key string, e *Entry, ttl time.Duration) error {
+	tags := rt.entryTags(gc, req)
+	names := varyNames(e.Header["Vary"])
+	if len(names) > 0 {
+		if err := rt.c.set(req.Context(), key, varyIndex(names, e.StoredAt), rt.p.ServerTTL, tags); err != nil {
+			return err
+		}
+		key = varySuffix(key, req.Header, names)
+	}
+	if err := rt.c.set(req.Context(), key, e, ttl, tags); err != nil {
+		return err
+	}
+	rt.c.stats.stored.Add(1)
+	rt.c.observe(gc, EventStored, "", len(e.Body))
+	return nil
+}
+
+// varyNames lists the canonical field names of Vary lines, without duplicates.
+func varyNames(lines []string) []string {
+	var names []string
+	for _, line := range lines {
+		for f := range strings.SplitSeq(line, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				names = append(names, f)
+			}
+		}
+	}
+	return canonicalVary(names)
+}
+
+// updatable reports whether a field of a 304 updates the stored response
+// (RFC 9111 §3.2): not its Content-Length, which describes no body, nor the
+// fields that are never stored.
+func updatable(k string) bool {
+	return k != "Content-Length" && (!unstoredHeaders[k] || k == "Date")
+}
+
+// revalidated handles the handler's 304 to the conditional request made for
+// m.revalidate: the stored response's header is updated with the 304's
+// (RFC 9111 §4.3.4), stored again as fresh as the 304 says, and replayed,
+// the client's own validators deciding between 200 and 304. A 304 whose
+// entity-tag is not the stored one cannot update it; the entry is dropped
+// and the client gets a 502.
+func (r *render) revalidated() {
+	rt, gc, m := r.rt, r.gc, r.m
+	h := r.w.ResponseWriter.Header()
+	canonicalize(h)
+	canonicalize(r.snap)
+	old := m.revalidate
+	if tag := normalizeETag(h.Get("Etag")); tag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
+		rt.c.stats.uncacheable.Add(1)
+		rt.c.observe(gc, EventUncacheable, "mismatched-304", 0)
+		if err := rt.c.store.Delete(gc.Request.Context(), m.key); err != nil {
+			rt.c.fault("delete", m.key, err)
+		}
+		r.restoreHeader(h)
+		h[headerCacheState] = []string{forwardStatus(m.fwd, false, "mismatched-304")}
+		h[headerXCache] = xMiss
+		gc.AbortWithStatus(http.StatusBadGateway)
+		return
+	}
+	now := rt.c.cfg.now()
+	merged := old.Header.Clone()
+	for k, v := range h {
+		if updatable(k) && changed(h, r.snap, k) {
+			merged[k] = slices.Clip(slices.Clone(v))
+		}
+	}
+	if _, ok := dateOf(h); !ok || !changed(h, r.snap, "Date") { // RFC 9110 §6.6.1
+		merged["Date"] = []string{now.UTC().Format(http.TimeFormat)}
+	}
+	e := &Entry{
+		Status:       old.Status,
+		Header:       merged,
+		Body:         old.Body,
+		ETag:         old.ETag,
+		LastModified: old.LastModified,
+		StoredAt:     now.Add(-initialAge(h, m.sent, now)),
+	}
+	if t, err := http.ParseTime(merged.Get("Last-Modified")); err == nil {
+		e.LastModified = t.UTC()
+	}
+	cc := parseCacheControl(merged["Cache-Control"])
+	ttl, reason := rt.sharedStorable(rendered{
+		req: gc.Request, gc: gc, header: merged, snap: http.Header{}, status: e.Status, key: m.key, store: true,
+		errs: len(gc.Errors),
+	}, cc, e, true)
+	stored := false
+	if reason == "" && rt.storeShared(gc, gc.Request, m.key, e, ttl) == nil {
+		stored = true
+		if m.flight != nil {
+			m.flight.entry = e
+		}
+	}
+	r.restoreHeader(h)
+	status := forwardStatus(m.fwd, stored, "") + "; fwd-status=304"
+	rt.replayWith(gc, e, servedRevalidated, now.Sub(e.StoredAt), []string{status})
+}
+
+// restoreHeader takes the handler's response fields off the live header,
+// except Set-Cookie, which still goes to this client (and is never stored).
+func (r *render) restoreHeader(h http.Header) {
+	for k := range h {
+		if k == "Set-Cookie" {
+			continue
+		}
+		if v, ok := r.snap[k]; ok {
+			h[k] = v
+		} else {
+			delete(h, k)
+		}
+	}
+}
