@@ -3,6 +3,7 @@ package gincache
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -229,6 +230,12 @@ func etagMembers(t *testing.T, lines []string) []string {
 	return members
 }
 
+// FuzzETagList: a field etagListMatch accepts is a list of members, "*" or
+// entity-tags (RFC-CHECKLIST C2). Re-serialised — joined on one line, or one
+// member a line — it parses to the same members and gives the same match
+// result; the result is that of the weak comparison of the etag against the
+// members (C1); each member matches the list it came from; and a field it
+// refuses gives no match (C6).
 func FuzzETagList(f *testing.F) {
 	f.Add(`"a"`, `"a"`)
 	f.Add(`W/"a", "b"`, `"b"`)
@@ -243,14 +250,36 @@ func FuzzETagList(f *testing.F) {
 		lines := strings.Split(field, "\n") // one field line per line of input
 		match, valid := etagListMatch(lines, etag)
 		if !valid {
+			if match {
+				t.Fatalf("etagListMatch(%q, %q) = (true, false); want no match for a malformed field", lines, etag)
+			}
 			return
 		}
 		members := etagMembers(t, lines)
+
+		// The weak comparison, member by member, decides the result for any
+		// etag a representation can have: none, or a valid entity-tag.
+		if etag == "" || validETag(etag) {
+			want := false
+			for _, m := range members {
+				if m == "*" || etag != "" && strings.TrimPrefix(m, "W/") == strings.TrimPrefix(etag, "W/") {
+					want = true
+				}
+			}
+			if match != want {
+				t.Fatalf("etagListMatch(%q, %q) = %v; want %v for members %q", lines, etag, match, want, members)
+			}
+		}
+
 		joined := strings.Join(members, ", ")
-		match2, valid2 := etagListMatch([]string{joined}, etag)
-		if match2 != match || !valid2 {
-			t.Fatalf("etagListMatch(%q, %q) = (%v, true), re-serialised as %q: got (%v, %v); want (%v, true)",
-				lines, etag, match, joined, match2, valid2, match)
+		for _, again := range [][]string{{joined}, members} {
+			if got := etagMembers(t, again); !slices.Equal(got, members) {
+				t.Fatalf("members of %q re-serialised as %q: got %q; want %q", lines, again, got, members)
+			}
+			if match2, valid2 := etagListMatch(again, etag); match2 != match || !valid2 {
+				t.Fatalf("etagListMatch(%q, %q) = (%v, true), re-serialised as %q: got (%v, %v); want (%v, true)",
+					lines, etag, match, again, match2, valid2, match)
+			}
 		}
 		for _, m := range members {
 			if m == "*" {
@@ -259,8 +288,10 @@ func FuzzETagList(f *testing.F) {
 			if !validETag(m) {
 				t.Errorf("validETag(%q) = false for a member of %q; want true", m, lines)
 			}
-			if match, valid := etagListMatch([]string{joined}, m); !match || !valid {
-				t.Errorf("etagListMatch(%q, %q) = (%v, %v) for its own member; want (true, true)", joined, m, match, valid)
+			for _, list := range [][]string{lines, {joined}} {
+				if match, valid := etagListMatch(list, m); !match || !valid {
+					t.Errorf("etagListMatch(%q, %q) = (%v, %v) for its own member; want (true, true)", list, m, match, valid)
+				}
 			}
 		}
 	})

@@ -1,6 +1,7 @@
 package gincache
 
 import (
+	"bufio"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -116,12 +117,16 @@ func lowerASCII(s string) string {
 	return string(b)
 }
 
-// urlID is what the default key must tell apart: the host up to ASCII case,
-// the escaped path and the raw query.
-type urlID struct{ host, path, query string }
+// urlID is what the default key must tell apart, everything a handler sees of
+// the URL: the host up to ASCII case (and only ASCII: "\u212a.com" is not
+// "k.com"), the path both decoded and escaped ("/a%2Fb" is not "/a/b", though
+// both decode to the same Path), and the raw query byte for byte (parameter
+// order and escapes count). Two requests are the same URL when their urlIDs
+// are equal; a bare "?" leaves RawQuery empty, so it is the same URL as none.
+type urlID struct{ host, path, escapedPath, query string }
 
 func idOf(r *http.Request) urlID {
-	return urlID{lowerASCII(r.Host), r.URL.EscapedPath(), r.URL.RawQuery}
+	return urlID{lowerASCII(r.Host), r.URL.Path, r.URL.EscapedPath(), r.URL.RawQuery}
 }
 
 // fieldRequest builds a GET by setting the URL fields directly, as a server
@@ -173,6 +178,11 @@ func TestKeyDistinctURLs(t *testing.T) {
 	}
 }
 
+// FuzzKey: two requests get the same key exactly when they are the same URL
+// as urlID defines it (RFC-CHECKLIST L4) — over requests built field by field,
+// as a server leaves them after parsing, and over the same input sent through
+// http.ReadRequest as a request line and Host header, when it parses (this
+// reaches absolute-form targets, whose host replaces the Host header).
 func FuzzKey(f *testing.F) {
 	f.Add("a.com/x", "/y", "", "a.com", "/x/y", "")
 	f.Add("A.com", "/p", "q=1", "a.com", "/p", "q=1")
@@ -181,17 +191,46 @@ func FuzzKey(f *testing.F) {
 	f.Add("a.com%2Fx", "/y", "", "a.com/x", "/y", "")
 	f.Add("a.com", "/p", "a=1&b=2", "a.com", "/p", "b=2&a=1")
 	f.Add("a.com", "", "x", "a.com", "*", "x")
+	f.Add("b.com", "http://a.com/p", "", "a.com", "/p", "")
+	f.Add("a.com", "http://\u212a.com/", "", "k.com", "/", "")
 	f.Fuzz(func(t *testing.T, host1, path1, query1, host2, path2, query2 string) {
-		r1, r2 := fuzzKeyRequest(host1, path1, query1), fuzzKeyRequest(host2, path2, query2)
-		k1, k2 := Key(r1), Key(r2)
-		id1, id2 := idOf(r1), idOf(r2)
-		switch {
-		case k1 == k2 && id1 != id2:
-			t.Fatalf("Key = %q for both %+v and %+v; want distinct keys", k1, id1, id2)
-		case k1 != k2 && id1 == id2:
-			t.Fatalf("%+v got keys %q and %q; want one", id1, k1, k2)
+		checkKeys(t, fuzzKeyRequest(host1, path1, query1), fuzzKeyRequest(host2, path2, query2))
+		r1, ok1 := parsedKeyRequest(host1, path1, query1)
+		r2, ok2 := parsedKeyRequest(host2, path2, query2)
+		if ok1 && ok2 {
+			checkKeys(t, r1, r2)
 		}
 	})
+}
+
+// checkKeys fails t unless r1 and r2 share a key exactly when they are the
+// same URL.
+func checkKeys(t *testing.T, r1, r2 *http.Request) {
+	t.Helper()
+	k1, k2 := Key(r1), Key(r2)
+	id1, id2 := idOf(r1), idOf(r2)
+	switch {
+	case k1 == k2 && id1 != id2:
+		t.Fatalf("Key = %q for both %+v and %+v; want distinct keys", k1, id1, id2)
+	case k1 != k2 && id1 == id2:
+		t.Fatalf("%+v got keys %q and %q; want one", id1, k1, k2)
+	}
+}
+
+// parsedKeyRequest sends "GET target HTTP/1.1" with the Host header host
+// through http.ReadRequest, the target being path, then "?" and query when
+// query is not empty; ok is false when net/http refuses it.
+func parsedKeyRequest(host, path, query string) (r *http.Request, ok bool) {
+	target := path
+	if query != "" {
+		target += "?" + query
+	}
+	raw := "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+	if err != nil {
+		return nil, false
+	}
+	return r, true
 }
 
 // fuzzKeyRequest makes a request a server could have parsed: the path
