@@ -1,0 +1,210 @@
+//go:build loadtest
+
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// host is the one virtual host both replicas serve, as behind a load
+// balancer. It is part of the cache key, so the replicas share entries; the
+// connections themselves go to each replica's 127.0.0.1 address.
+const host = "items.load.test"
+
+// op is the kind of a request the traffic sends.
+type op int8
+
+const (
+	opHot         op = iota // GET of a popular key: mostly hits
+	opMiss                  // GET of a key no one asked for before
+	opConditional           // GET of a popular key with If-None-Match of an ETag seen earlier
+	opPost                  // POST to a popular item: invalidates its pages (RFC 9111 §4.4)
+	opPurge                 // PurgeURL or PurgeTags, called on a Cache
+)
+
+var opNames = [...]string{"hit", "miss", "conditional", "post", "purge"}
+
+func (o op) String() string { return opNames[o] }
+
+// sample is one request (or purge) of the run.
+type sample struct {
+	start, took time.Duration // start counted from the beginning of the run
+	op          op
+	key         string // path and query; the URL or tag for a purge
+	replica     int8
+	status      int  // 0 for a purge or a transport error
+	hit         bool // served from Redis: Cache-Status "gincache; hit"
+	failed      bool // a transport error, or a purge that returned an error
+}
+
+// end is when the sample finished, since the run began.
+func (s sample) end() time.Duration { return s.start + s.took }
+
+// purgeEvery is how often the purger drops something: a URL's pages and a
+// group's tag in turn.
+const purgeEvery = 200 * time.Millisecond
+
+// traffic sends the mixed load to the replicas and records every request.
+type traffic struct {
+	replicas []*replica
+	client   *http.Client
+	check    *checker
+	hot      []string      // popular keys: 48 items, 16 of them also in a second view
+	interval time.Duration // between two requests of one worker; 0: back to back
+	begin    time.Time     // the start of the run; samples count from it
+
+	wg      sync.WaitGroup
+	results [][]sample // one slice a goroutine, each written only by its own
+}
+
+func newTraffic(replicas []*replica, client *http.Client, check *checker, workers, rate int) *traffic {
+	tr := &traffic{replicas: replicas, client: client, check: check}
+	for i := range 48 {
+		tr.hot = append(tr.hot, fmt.Sprintf("/items/%d", i))
+	}
+	for i := range 16 {
+		tr.hot = append(tr.hot, fmt.Sprintf("/items/%d?view=compact", i))
+	}
+	if rate > 0 {
+		tr.interval = time.Duration(workers) * time.Second / time.Duration(rate)
+	}
+	tr.results = make([][]sample, workers+1)
+	return tr
+}
+
+// since is the time since the run began.
+func (tr *traffic) since() time.Duration { return time.Since(tr.begin) }
+
+// start begins the run: workers goroutines of requests and one purger, until
+// ctx is done.
+func (tr *traffic) start(ctx context.Context) {
+	tr.begin = time.Now()
+	workers := len(tr.results) - 1
+	for i := range workers {
+		tr.wg.Go(func() { tr.results[i] = tr.worker(ctx, uint64(i)) })
+	}
+	tr.wg.Go(func() { tr.results[workers] = tr.purger(ctx, uint64(workers)) })
+}
+
+// wait waits for the goroutines to stop and returns every sample; it may be
+// called again.
+func (tr *traffic) wait() []sample {
+	tr.wg.Wait()
+	var all []sample
+	for _, r := range tr.results {
+		all = append(all, r...)
+	}
+	return all
+}
+
+func (tr *traffic) worker(ctx context.Context, seed uint64) []sample {
+	rng := rand.New(rand.NewPCG(seed, 0x10ad))
+	var out []sample
+	next := time.Now()
+	for ctx.Err() == nil {
+		if tr.interval > 0 {
+			next = next.Add(tr.interval)
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			} else {
+				next = time.Now() // behind: do not make up for lost time in a burst
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		out = append(out, tr.one(rng))
+	}
+	return out
+}
+
+// one sends a request drawn from the mix to a replica drawn at random.
+func (tr *traffic) one(rng *rand.Rand) sample {
+	ri := rng.IntN(len(tr.replicas))
+	key := tr.hot[rng.IntN(rng.IntN(len(tr.hot))+1)] // skewed towards the first
+	switch r := rng.IntN(100); {
+	case r < 55:
+		return tr.send(ri, opHot, http.MethodGet, key, "")
+	case r < 72:
+		key = fmt.Sprintf("/items/%d?q=%d", 1000+rng.IntN(1_000_000), rng.Uint32())
+		return tr.send(ri, opMiss, http.MethodGet, key, "")
+	case r < 96:
+		return tr.send(ri, opConditional, http.MethodGet, key, tr.check.etag(key))
+	default:
+		path, _, _ := strings.Cut(key, "?")
+		return tr.send(ri, opPost, http.MethodPost, path, "")
+	}
+}
+
+// send makes one request to replica ri for key (path and query) and checks
+// the response.
+func (tr *traffic) send(ri int, o op, method, key, inm string) sample {
+	rp := tr.replicas[ri]
+	s := sample{op: o, key: key, replica: int8(ri)}
+	req, err := http.NewRequest(method, rp.srv.URL+key, nil)
+	if err != nil {
+		tr.check.fail("%s %s: %v", method, key, err)
+		s.failed = true
+		return s
+	}
+	req.Host = host
+	if inm != "" {
+		req.Header.Set("If-None-Match", inm)
+	}
+	s.start = tr.since()
+	resp, err := tr.client.Do(req)
+	var b []byte
+	if err == nil {
+		b, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	s.took = tr.since() - s.start
+	if err != nil {
+		tr.check.fail("%s %s on replica %s: %v", method, key, rp.name, err)
+		s.failed = true
+		return s
+	}
+	s.status = resp.StatusCode
+	s.hit = strings.HasPrefix(resp.Header.Get("Cache-Status"), "gincache; hit")
+	tr.check.response(method, key, inm, resp, b)
+	return s
+}
+
+// purger drops, every purgeEvery, the pages of a popular item (PurgeURL) or
+// of a group (PurgeTags), through either replica's Cache. A purge that
+// fails while Redis is away is counted, not a test failure.
+func (tr *traffic) purger(ctx context.Context, seed uint64) []sample {
+	rng := rand.New(rand.NewPCG(seed, 0x10ad))
+	tick := time.NewTicker(purgeEvery)
+	defer tick.Stop()
+	var out []sample
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return out
+		case <-tick.C:
+		}
+		ri := rng.IntN(len(tr.replicas))
+		cache := tr.replicas[ri].cache
+		s := sample{op: opPurge, replica: int8(ri), start: tr.since()}
+		var err error
+		if i%2 == 0 {
+			path, _, _ := strings.Cut(tr.hot[rng.IntN(len(tr.hot))], "?")
+			s.key = "http://" + host + path
+			err = cache.PurgeURL(context.Background(), s.key)
+		} else {
+			s.key = groupTag(rng.IntN(groups))
+			err = cache.PurgeTags(context.Background(), s.key)
+		}
+		s.took = tr.since() - s.start
+		s.failed = err != nil
+		out = append(out, s)
+	}
+}
