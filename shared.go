@@ -107,6 +107,7 @@ func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, rd requestDirectiv
 	life := rt.lifetime(e, resp)
 	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
 	asked := rd.cc
+	asked.noCache = rd.noCache // with Pragma's (RFC 9111 §5.4)
 	if !rt.honourNoCache {
 		asked.noCache, asked.maxAge, asked.minFresh = false, delta{}, delta{}
 	}
@@ -286,41 +287,32 @@ func (rt *route) sharedStorable(x rendered, cc cacheControl, e *Entry, cacheable
 		return 0, "authorization"
 	}
 	life, explicit := freshnessLifetime(x.status, h, cc, rt.p.HeuristicFreshness)
-	if !explicit && !heuristicStatus(x.status) {
+	if !explicit && !heuristicStatuses[x.status] {
 		return 0, "no-lifetime" // §3: nothing says it may be stored
 	}
 	remaining := life - rt.c.cfg.now().Sub(e.StoredAt)
-	if hasValidator(&Entry{ETag: e.ETag, Header: h}) {
-		return rt.p.ServerTTL, "" // kept stale, to be revalidated with a 304
-	}
 	if sie := cc.staleIfError; sie.set && !forbidsStale(cc) {
 		remaining += sie.d
 	}
-	if remaining <= 0 {
-		return 0, "stale"
+	if remaining <= 0 && !hasValidator(&Entry{ETag: e.ETag, Header: h}) {
+		return 0, "stale" // it could never be used
 	}
-	return min(remaining, rt.p.ServerTTL), ""
-}
-
-// heuristicStatus reports whether RFC 9110 §15.1 lets a response of this
-// status be stored without an explicit lifetime.
-func heuristicStatus(status int) bool {
-	return sharedStatuses[status] && status != http.StatusFound && status != http.StatusTemporaryRedirect
+	// Kept past its freshness: to be revalidated with a 304, or served
+	// to a client that accepts it stale (max-stale, stale-if-error).
+	return rt.p.ServerTTL, ""
 }
 
 // sharedHeader is what a SharedCache route stores of a response's header:
 // what storedHeader keeps, with the response's Date (RFC 9111 §4: a stored
-// response keeps it), and without the fields a qualified private or
-// no-cache names (§5.2.2.4, §5.2.2.7): a shared cache may not reuse them.
+// response keeps it), and without the fields a qualified private names
+// (§5.2.2.7): a shared cache may not store them. (A qualified no-cache is
+// read as a plain one: the response is validated on every use.)
 func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 	out := storedHeader(h, snap)
 	if d, ok := h["Date"]; ok {
 		out["Date"] = slices.Clip(slices.Clone(d))
 	}
 	for _, k := range cc.privateFields {
-		delete(out, k)
-	}
-	for _, k := range cc.noCacheFields {
 		delete(out, k)
 	}
 	return out

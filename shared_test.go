@@ -1,0 +1,642 @@
+package gincache_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/memstore"
+)
+
+// Tests of Policy.SharedCache: gincache as an RFC 9111 shared cache in front
+// of a handler that says itself how its responses may be cached.
+
+// origin is a handler standing in for an upstream server: it answers with
+// the status, header and body it is given, answers 304 when the request's
+// If-None-Match holds its ETag (as a real origin would), and records what it
+// was sent.
+type origin struct {
+	mu     sync.Mutex
+	status int
+	header http.Header
+	body   string
+	delay  time.Duration // the clock moves on this much while it answers
+	clock  *clock
+	seen   []http.Header
+	notMod http.Header               // the header of its 304s; nil: as header
+	bodyOf func(*gin.Context) string // the body for a request; nil: body
+}
+
+func newOrigin(c *clock, status int, body string, hdr ...string) *origin {
+	o := &origin{status: status, body: body, header: http.Header{}, clock: c}
+	o.set(hdr...)
+	return o
+}
+
+// set replaces the response header with name and value pairs.
+func (o *origin) set(hdr ...string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.header = http.Header{}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		o.header.Add(hdr[i], hdr[i+1])
+	}
+}
+
+func (o *origin) handle(c *gin.Context) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen = append(o.seen, c.Request.Header.Clone())
+	if o.delay > 0 {
+		o.clock.Advance(o.delay)
+	}
+	h := c.Writer.Header()
+	etag := o.header.Get("Etag")
+	if inm := c.Request.Header.Get("If-None-Match"); etag != "" && inm == etag {
+		src := o.header
+		if o.notMod != nil {
+			src = o.notMod
+		}
+		for k, v := range src {
+			if k != "Content-Type" && k != "Content-Length" {
+				h[k] = v
+			}
+		}
+		c.Status(http.StatusNotModified)
+		return
+	}
+	for k, v := range o.header {
+		h[k] = v
+	}
+	body := o.body
+	if o.bodyOf != nil {
+		body = o.bodyOf(c)
+	}
+	c.String(o.status, body)
+}
+
+// last is the request header of the origin's last request.
+func (o *origin) last(t *testing.T) http.Header {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.seen) == 0 {
+		t.Fatal("the origin saw no request")
+	}
+	return o.seen[len(o.seen)-1]
+}
+
+// sharedPolicy keeps responses for up to a day.
+var sharedPolicy = gincache.Policy{SharedCache: true, ServerTTL: 24 * time.Hour}
+
+// newShared is an env whose /page is a SharedCache route in front of an origin.
+func newShared(t *testing.T, p gincache.Policy, status int, body string, hdr ...string) (*env, *origin) {
+	t.Helper()
+	var o *origin
+	e := newEnv(t, p, func(c *gin.Context) { o.handle(c) })
+	o = newOrigin(e.clock, status, body, hdr...)
+	return e, o
+}
+
+func httpDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
+
+// play runs steps (see gincache_test.go) against e in order.
+func (e *env) play(steps []step) {
+	e.t.Helper()
+	for i, s := range steps {
+		e.clock.Advance(s.advance)
+		method := s.method
+		if method == "" {
+			method = http.MethodGet
+		}
+		w := e.do(method, "/page", s.hdr...)
+		if got := e.runs.Load(); got != s.runs {
+			e.t.Errorf("step %d: handler ran %d times; want %d (Cache-Status %q)", i, got, s.runs, w.Header().Get("Cache-Status"))
+		}
+		for _, c := range s.checks {
+			c(e.t, w)
+		}
+	}
+}
+
+// TestSharedFreshness: the stored lifetime comes from the response, in the
+// order of RFC 9111 §4.2.1, less the Age it arrived with (§4.2.3).
+func TestSharedFreshness(t *testing.T) {
+	now := newClock().Now()
+	tests := []struct {
+		name   string
+		policy gincache.Policy
+		hdr    []string
+		steps  []step
+	}{
+		{
+			name: "§5.2.2.10 s-maxage before max-age",
+			hdr:  []string{"Cache-Control", "max-age=10, s-maxage=60"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("X-Cache", "MISS")}},
+				{advance: 30 * time.Second, runs: 1, checks: []check{hasHeader("Age", "30"), hasHeader("Cache-Status", "gincache; hit; ttl=30")}},
+				{advance: 31 * time.Second, runs: 2},
+			},
+		},
+		{
+			name: "§5.2.2.1 max-age",
+			hdr:  []string{"Cache-Control", "max-age=60"},
+			steps: []step{
+				{runs: 1},
+				{advance: 59 * time.Second, runs: 1, checks: []check{hasHeader("X-Cache", "HIT from Server"), hasHeader("Age", "59")}},
+				{advance: time.Second, runs: 2, checks: []check{hasHeader("X-Cache", "MISS")}},
+			},
+		},
+		{
+			name: "§5.3 Expires minus Date",
+			hdr:  []string{"Date", httpDate(now), "Expires", httpDate(now.Add(time.Minute))},
+			steps: []step{
+				{runs: 1},
+				{advance: 59 * time.Second, runs: 1},
+				{advance: time.Second, runs: 2},
+			},
+		},
+		{
+			name: "§5.3 an invalid Expires such as 0 is already expired",
+			hdr:  []string{"Expires", "0"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}},
+				{runs: 2},
+			},
+		},
+		{
+			name: "§4.2.1 max-age beats Expires",
+			hdr:  []string{"Cache-Control", "max-age=10", "Date", httpDate(now), "Expires", httpDate(now.Add(time.Hour))},
+			steps: []step{
+				{runs: 1},
+				{advance: 11 * time.Second, runs: 2},
+			},
+		},
+		{
+			name: "§4.2.3 the upstream's Age counts",
+			hdr:  []string{"Cache-Control", "max-age=60", "Age", "50"},
+			steps: []step{
+				{runs: 1},
+				{advance: 5 * time.Second, runs: 1, checks: []check{hasHeader("Age", "55"), hasHeader("Cache-Status", "gincache; hit; ttl=5")}},
+				{advance: 5 * time.Second, runs: 2},
+			},
+		},
+		{
+			name: "§4.2.1 an invalid max-age is stale",
+			hdr:  []string{"Cache-Control", "max-age=ten"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}},
+				{runs: 2},
+			},
+		},
+		{
+			name: "§4.2.1 conflicting max-age duplicates are stale",
+			hdr:  []string{"Cache-Control", "max-age=60", "Cache-Control", "max-age=5"},
+			steps: []step{
+				{runs: 1},
+				{runs: 2},
+			},
+		},
+		{
+			name: "§5.2 a quoted max-age counts",
+			hdr:  []string{"Cache-Control", `max-age="60"`},
+			steps: []step{
+				{runs: 1},
+				{advance: 30 * time.Second, runs: 1},
+			},
+		},
+		{
+			name: "§5.2.2.5 no-store is not stored",
+			hdr:  []string{"Cache-Control", "no-store, max-age=60"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=cache-control")}},
+				{runs: 2},
+			},
+		},
+		{
+			name: "§5.2.2.7 private is not stored by a shared cache",
+			hdr:  []string{"Cache-Control", "private, max-age=60"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Control", "private, max-age=60")}},
+				{runs: 2},
+			},
+		},
+		{
+			name: "§4.2.2 no heuristic lifetime unless the policy asks",
+			hdr:  []string{"Date", httpDate(now), "Last-Modified", httpDate(now.Add(-1000 * time.Second))},
+			steps: []step{
+				{runs: 1},
+				{advance: time.Second, runs: 2}, // stored for revalidation only: the origin answers 200 (no ETag)
+			},
+		},
+		{
+			name:   "§4.2.2 a heuristic lifetime when the policy asks",
+			policy: gincache.Policy{SharedCache: true, ServerTTL: time.Hour, HeuristicFreshness: 0.1},
+			hdr:    []string{"Date", httpDate(now), "Last-Modified", httpDate(now.Add(-1000 * time.Second))},
+			steps: []step{
+				{runs: 1},
+				{advance: 99 * time.Second, runs: 1, checks: []check{hasHeader("Age", "99")}},
+				{advance: time.Second, runs: 2},
+			},
+		},
+		{
+			name: "ServerTTL caps a longer lifetime",
+			hdr:  []string{"Cache-Control", "max-age=999999"},
+			steps: []step{
+				{runs: 1},
+				{advance: 23 * time.Hour, runs: 1},
+				{advance: time.Hour, runs: 2},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.policy
+			if !p.SharedCache {
+				p = sharedPolicy
+			}
+			e, _ := newShared(t, p, http.StatusOK, "hello", tt.hdr...)
+			e.play(tt.steps)
+		})
+	}
+}
+
+// TestSharedRevalidation: a stale response with a validator is revalidated
+// with a conditional request, and a 304 updates it (RFC 9111 §4.3).
+func TestSharedRevalidation(t *testing.T) {
+	t.Run("§4.3.4 a 304 refreshes the stored header and the body is served", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`, "X-Version", "1")
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Cache-Control": {"max-age=100"}, "Etag": {`"v1"`}, "X-Version": {"2"}}
+		e.play([]step{
+			{advance: 20 * time.Second, runs: 2, checks: []check{
+				hasStatus(http.StatusOK), hasBody("v1"), hasHeader("X-Version", "2"), hasHeader("Cache-Control", "max-age=100"),
+				hasHeader("Cache-Status", "gincache; fwd=stale; stored; fwd-status=304"), hasHeader("Age", "0"),
+				hasHeader("Content-Length", "2"),
+			}},
+			{advance: 90 * time.Second, runs: 2, checks: []check{hasBody("v1"), hasHeader("X-Version", "2"), hasHeader("Age", "90")}},
+		})
+		if got := o.last(t).Get("If-None-Match"); got != `"v1"` {
+			t.Errorf("revalidation If-None-Match = %q; want %q", got, `"v1"`)
+		}
+	})
+	t.Run("§4.3.1 Last-Modified becomes If-Modified-Since", func(t *testing.T) {
+		lm := httpDate(newClock().Now().Add(-time.Hour))
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Last-Modified", lm)
+		e.play([]step{{runs: 1}, {advance: 11 * time.Second, runs: 2}})
+		h := o.last(t)
+		if got := h.Get("If-Modified-Since"); got != lm {
+			t.Errorf("revalidation If-Modified-Since = %q; want %q", got, lm)
+		}
+		if _, ok := h["If-None-Match"]; ok {
+			t.Errorf("revalidation sent If-None-Match %q without a stored ETag", h.Get("If-None-Match"))
+		}
+	})
+	t.Run("C3 the client's own validator still gets its 304", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{
+			{runs: 1},
+			{advance: 20 * time.Second, hdr: []string{"If-None-Match", `"v1"`}, runs: 2, checks: []check{
+				hasStatus(http.StatusNotModified), hasBody(""), hasHeader("Etag", `"v1"`), noHeader("Content-Length"),
+			}},
+		})
+	})
+	t.Run("a changed response replaces the stored one", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.set("Cache-Control", "max-age=10", "Etag", `"v2"`)
+		o.body = "v2"
+		e.play([]step{
+			{advance: 20 * time.Second, runs: 2, checks: []check{hasBody("v2"), hasHeader("Etag", `"v2"`)}},
+			{advance: 5 * time.Second, runs: 2, checks: []check{hasBody("v2")}},
+		})
+	})
+	t.Run("§4.3.4 a 304 for another entity-tag cannot update the entry", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Etag": {`"other"`}}
+		e.play([]step{
+			{advance: 20 * time.Second, runs: 2, checks: []check{hasStatus(http.StatusBadGateway), hasBody("")}},
+		})
+		e.wantStored(0)
+	})
+	t.Run("the client's validators never reach the origin on a storable miss", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{hdr: []string{"If-None-Match", `"v1"`, "If-Modified-Since", httpDate(newClock().Now())}, runs: 1,
+			checks: []check{hasStatus(http.StatusNotModified)}}})
+		h := o.last(t)
+		if v, ok := h["If-None-Match"]; ok {
+			t.Errorf("origin saw If-None-Match %q; want none: the cache needs the full response", v)
+		}
+		e.play([]step{{runs: 1, checks: []check{hasStatus(http.StatusOK), hasBody("v1")}}})
+	})
+}
+
+// TestSharedRequestDirectives: what a client's Cache-Control asks of a
+// shared cache (RFC 9111 §5.2.1, §5.4).
+func TestSharedRequestDirectives(t *testing.T) {
+	tests := []struct {
+		name  string
+		resp  []string
+		age   time.Duration
+		hdr   []string
+		runs  int64 // after the stored response and this request
+		check check
+	}{
+		{name: "fresh: a hit", resp: []string{"Cache-Control", "max-age=60"}, age: 30 * time.Second, runs: 1},
+		{name: "§5.2.1.1 max-age below the age revalidates", resp: []string{"Cache-Control", "max-age=60"}, age: 30 * time.Second,
+			hdr: []string{"Cache-Control", "max-age=10"}, runs: 2},
+		{name: "§5.2.1.1 max-age above the age is a hit", resp: []string{"Cache-Control", "max-age=60"}, age: 30 * time.Second,
+			hdr: []string{"Cache-Control", "max-age=40"}, runs: 1},
+		{name: "§5.2.1.3 min-fresh beyond what is left revalidates", resp: []string{"Cache-Control", "max-age=60"}, age: 30 * time.Second,
+			hdr: []string{"Cache-Control", "min-fresh=40"}, runs: 2},
+		{name: "§5.2.1.3 min-fresh within what is left is a hit", resp: []string{"Cache-Control", "max-age=60"}, age: 30 * time.Second,
+			hdr: []string{"Cache-Control", "min-fresh=20"}, runs: 1},
+		{name: "stale without max-stale revalidates", resp: []string{"Cache-Control", "max-age=60"}, age: 70 * time.Second, runs: 2},
+		{name: "§5.2.1.2 max-stale=N serves stale within N", resp: []string{"Cache-Control", "max-age=60"}, age: 70 * time.Second,
+			hdr: []string{"Cache-Control", "max-stale=20"}, runs: 1, check: hasHeader("Cache-Status", "gincache; hit; ttl=-10; detail=max-stale")},
+		{name: "§5.2.1.2 max-stale=N beyond N revalidates", resp: []string{"Cache-Control", "max-age=60"}, age: 90 * time.Second,
+			hdr: []string{"Cache-Control", "max-stale=20"}, runs: 2},
+		{name: "§5.2.1.2 bare max-stale serves any staleness", resp: []string{"Cache-Control", "max-age=60"}, age: time.Hour,
+			hdr: []string{"Cache-Control", "max-stale"}, runs: 1},
+		{name: "§5.2.2.2 must-revalidate forbids max-stale", resp: []string{"Cache-Control", "max-age=60, must-revalidate"}, age: 70 * time.Second,
+			hdr: []string{"Cache-Control", "max-stale"}, runs: 2},
+		{name: "§5.2.2.8 proxy-revalidate forbids max-stale", resp: []string{"Cache-Control", "max-age=60, proxy-revalidate"}, age: 70 * time.Second,
+			hdr: []string{"Cache-Control", "max-stale"}, runs: 2},
+		{name: "§5.2.2.10 s-maxage forbids max-stale", resp: []string{"Cache-Control", "s-maxage=60"}, age: 70 * time.Second,
+			hdr: []string{"Cache-Control", "max-stale"}, runs: 2},
+		{name: "§5.2.1.4 no-cache validates with the origin (R4)", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
+			hdr: []string{"Cache-Control", "no-cache"}, runs: 2, check: hasHeader("Cache-Status", "gincache; fwd=request; stored")},
+		{name: "§5.4 Pragma no-cache without Cache-Control validates", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
+			hdr: []string{"Pragma", "no-cache"}, runs: 2},
+		{name: "§5.4 Pragma is ignored beside Cache-Control", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
+			hdr: []string{"Pragma", "no-cache", "Cache-Control", "max-stale=1"}, runs: 1},
+		{name: "§5.2.1.7 only-if-cached with a fresh entry is a hit", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
+			hdr: []string{"Cache-Control", "only-if-cached"}, runs: 1, check: hasStatus(http.StatusOK)},
+		{name: "§5.2.1.7 only-if-cached with a stale entry is a 504 (R5)", resp: []string{"Cache-Control", "max-age=60"}, age: time.Hour,
+			hdr: []string{"Cache-Control", "only-if-cached"}, runs: 1, check: hasStatus(http.StatusGatewayTimeout)},
+		{name: "§5.2.2.4 a no-cache response is always validated", resp: []string{"Cache-Control", "no-cache, max-age=60", "Etag", `"x"`},
+			age: time.Second, runs: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", tt.resp...)
+			e.play([]step{{runs: 1}})
+			checks := []check{}
+			if tt.check != nil {
+				checks = append(checks, tt.check)
+			}
+			e.play([]step{{advance: tt.age, hdr: tt.hdr, runs: tt.runs, checks: checks}})
+		})
+	}
+	t.Run("§5.2.1.5 a request's no-store keeps its response out", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60")
+		e.play([]step{{hdr: []string{"Cache-Control", "no-store"}, runs: 1}, {runs: 2}, {runs: 2}})
+	})
+	t.Run("§5.2.1.7 only-if-cached on a miss is a 504", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60")
+		e.play([]step{{hdr: []string{"Cache-Control", "only-if-cached"}, runs: 0, checks: []check{hasStatus(http.StatusGatewayTimeout)}}})
+	})
+}
+
+// TestSharedAge: Age is computed as RFC 9111 §4.2.3 says and consistent
+// with Date (R2).
+func TestSharedAge(t *testing.T) {
+	start := newClock().Now()
+	tests := []struct {
+		name  string
+		delay time.Duration // response delay: the clock moves while the origin answers
+		hdr   []string
+		later time.Duration
+		want  string
+	}{
+		{name: "resident time alone", hdr: []string{"Cache-Control", "max-age=600"}, later: 10 * time.Second, want: "10"},
+		{name: "upstream Age plus the response delay", delay: 2 * time.Second,
+			hdr: []string{"Cache-Control", "max-age=600", "Age", "10"}, later: time.Second, want: "13"},
+		{name: "apparent age from an old Date wins over a smaller Age",
+			hdr: []string{"Cache-Control", "max-age=600", "Date", httpDate(start.Add(-30 * time.Second)), "Age", "5"}, later: time.Second, want: "31"},
+		{name: "a Date in the future counts as zero",
+			hdr: []string{"Cache-Control", "max-age=600", "Date", httpDate(start.Add(time.Hour))}, later: time.Second, want: "1"},
+		{name: "§5.1 an invalid Age is ignored", hdr: []string{"Cache-Control", "max-age=600", "Age", "-3"}, later: time.Second, want: "1"},
+		{name: "§5.1 a list Age uses its first member", hdr: []string{"Cache-Control", "max-age=600", "Age", "7, 100"}, later: time.Second, want: "8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, o := newShared(t, sharedPolicy, http.StatusOK, "hello", tt.hdr...)
+			o.delay = tt.delay
+			e.play([]step{{runs: 1}, {advance: tt.later, runs: 1, checks: []check{hasHeader("Age", tt.want)}}})
+		})
+	}
+}
+
+// TestSharedHeaders: what is kept of the response, and what is never
+// stored (RFC 9111 §3.1, RFC-CHECKLIST S4, S5).
+func TestSharedHeaders(t *testing.T) {
+	date := httpDate(newClock().Now().Add(-2 * time.Second))
+	t.Run("the upstream's Date is kept and replayed (RFC 9111 §4)", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60", "Date", date)
+		e.play([]step{
+			{runs: 1, checks: []check{hasHeader("Date", date)}},
+			{advance: 5 * time.Second, runs: 1, checks: []check{hasHeader("Date", date), hasHeader("Age", "7")}},
+		})
+	})
+	t.Run("RFC 9110 §6.6.1 a response without Date gets one", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60")
+		want := httpDate(e.clock.Now())
+		e.play([]step{{runs: 1, checks: []check{hasHeader("Date", want)}}, {advance: 3 * time.Second, runs: 1, checks: []check{hasHeader("Date", want)}}})
+	})
+	t.Run("S5 hop-by-hop fields and those Connection names are not stored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60",
+			"Connection", "X-Hop", "X-Hop", "1", "Keep-Alive", "timeout=5", "X-Kept", "yes")
+		e.play([]step{{runs: 1}, {runs: 1, checks: []check{noHeader("X-Hop"), noHeader("Keep-Alive"), noHeader("Connection"), hasHeader("X-Kept", "yes")}}})
+	})
+	t.Run("S4 a response that sets a cookie is not stored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "public, max-age=60", "Set-Cookie", "session=alice")
+		e.play([]step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=set-cookie")}}, {runs: 2}})
+	})
+	t.Run("§5.2.2.7 private=field stores the response without the field", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", `max-age=60, private="X-User"`, "X-User", "alice")
+		e.play([]step{{runs: 1, checks: []check{hasHeader("X-User", "alice")}}, {runs: 1, checks: []check{noHeader("X-User"), hasBody("hello")}}})
+	})
+	t.Run("§5.2.2.4 a qualified no-cache is validated on every use, as a plain one", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", `max-age=60, no-cache="X-Token"`, "Etag", `"t"`, "X-Token", "t1")
+		e.play([]step{{runs: 1}, {runs: 2, checks: []check{hasBody("hello"), hasHeader("X-Token", "t1")}}})
+		if got := o.last(t).Get("If-None-Match"); got != `"t"` {
+			t.Errorf("revalidation If-None-Match = %q; want %q", got, `"t"`)
+		}
+	})
+	t.Run("no validator is made up", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60")
+		e.play([]step{{runs: 1, checks: []check{noHeader("Etag"), noHeader("Last-Modified"), noHeader("X-Last-Modified")}},
+			{runs: 1, checks: []check{noHeader("Etag"), hasHeader("Cache-Control", "max-age=60")}}})
+	})
+	t.Run("S2 a status the cache does not understand passes through", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Cache-Control", "max-age=60")
+		e.play([]step{{runs: 1, checks: []check{hasStatus(500)}}, {runs: 2}})
+	})
+	t.Run("S2 a 404 with a lifetime is stored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusNotFound, "gone", "Cache-Control", "max-age=60")
+		e.play([]step{{runs: 1}, {runs: 1, checks: []check{hasStatus(404), hasBody("gone")}}})
+	})
+}
+
+// TestSharedVary: the response's Vary selects variants (RFC 9111 §4.1, R3).
+func TestSharedVary(t *testing.T) {
+	e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=60", "Vary", "Accept-Language")
+	o.bodyOf = func(c *gin.Context) string { return "lang=" + c.GetHeader("Accept-Language") }
+	e.play([]step{
+		{hdr: []string{"Accept-Language", "en"}, runs: 1, checks: []check{hasBody("lang=en")}},
+		{hdr: []string{"Accept-Language", "fr"}, runs: 2, checks: []check{hasBody("lang=fr")}},
+		{hdr: []string{"Accept-Language", "en"}, runs: 2, checks: []check{hasBody("lang=en"), hasHeader("X-Cache", "HIT from Server")}},
+		{hdr: []string{"Accept-Language", "fr"}, runs: 2, checks: []check{hasBody("lang=fr")}},
+		{runs: 3, checks: []check{hasBody("lang=")}}, // absent is not empty
+		{hdr: []string{"Accept-Language", ""}, runs: 4},
+		{runs: 4, checks: []check{hasBody("lang=")}},
+	})
+	t.Run("§4.1 Vary: * is never stored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60", "Vary", "*")
+		e.play([]step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=vary")}}, {runs: 2}})
+	})
+}
+
+// TestSharedAuthorization: RFC 9111 §3.5 (RFC-CHECKLIST S6).
+func TestSharedAuthorization(t *testing.T) {
+	auth := []string{"Authorization", "Bearer alice"}
+	tests := []struct {
+		name  string
+		resp  string
+		steps []step
+	}{
+		{name: "a response to an authorized request is not stored without permission", resp: "max-age=60",
+			steps: []step{{hdr: auth, runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=authorization")}}, {runs: 2}}},
+		{name: "public allows it", resp: "public, max-age=60",
+			steps: []step{{hdr: auth, runs: 1}, {runs: 1}, {hdr: auth, runs: 1}}},
+		{name: "s-maxage allows it", resp: "s-maxage=60",
+			steps: []step{{hdr: auth, runs: 1}, {hdr: auth, runs: 1}}},
+		{name: "must-revalidate allows it", resp: "max-age=60, must-revalidate",
+			steps: []step{{hdr: auth, runs: 1}, {hdr: auth, runs: 1}}},
+		{name: "a stored response without permission is not served to an authorized request", resp: "max-age=60",
+			steps: []step{{runs: 1}, {runs: 1}, {hdr: auth, runs: 2, checks: []check{hasHeader("Cache-Status", "gincache; fwd=bypass; detail=authorization")}}, {runs: 2}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", tt.resp)
+			e.play(tt.steps)
+		})
+	}
+}
+
+// TestSharedInvalidation: a successful unsafe request invalidates its target
+// and the same-host URLs in Location and Content-Location (RFC 9111 §4.4, R6).
+func TestSharedInvalidation(t *testing.T) {
+	tests := []struct {
+		name     string
+		method   string
+		status   int
+		location string
+		dropped  []string // of /a, /b
+	}{
+		{name: "POST drops its target", method: http.MethodPost, status: 200, dropped: []string{"/a"}},
+		{name: "an unknown method is unsafe too", method: "FROB", status: 200, dropped: []string{"/a"}},
+		{name: "an error drops nothing", method: http.MethodPost, status: 500},
+		{name: "same-host Location is dropped", method: http.MethodPost, status: 201, location: "/b", dropped: []string{"/a", "/b"}},
+		{name: "absolute same-host Location is dropped", method: http.MethodPut, status: 200, location: "http://example.com/b", dropped: []string{"/a", "/b"}},
+		{name: "another host's Location is not", method: http.MethodPost, status: 201, location: "http://evil.example/b", dropped: []string{"/a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			cache := gincache.New(memstore.New(memstore.WithClock(c.Now)), gincache.WithClock(c.Now))
+			r := gin.New()
+			runs := map[string]int{}
+			var mu sync.Mutex
+			h := func(c *gin.Context) {
+				if c.Request.Method != http.MethodGet {
+					if tt.location != "" {
+						c.Header("Location", tt.location)
+					}
+					c.Status(tt.status)
+					return
+				}
+				mu.Lock()
+				runs[c.Request.URL.Path]++
+				mu.Unlock()
+				c.Header("Cache-Control", "max-age=60")
+				c.String(http.StatusOK, "page")
+			}
+			r.Any("/*path", cache.Handler(sharedPolicy), h)
+			r.Handle("FROB", "/*path", cache.Handler(sharedPolicy), h)
+			get := func(path string) {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				r.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			get("/a")
+			get("/b")
+			req := httptest.NewRequest(tt.method, "/a", nil)
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			if w.Code != tt.status {
+				t.Fatalf("%s status = %d; want %d", tt.method, w.Code, tt.status)
+			}
+			get("/a")
+			get("/b")
+			for _, p := range []string{"/a", "/b"} {
+				want := 1
+				if strings.Contains(strings.Join(tt.dropped, " "), p) {
+					want = 2
+				}
+				if runs[p] != want {
+					t.Errorf("GET %s rendered %d times; want %d", p, runs[p], want)
+				}
+			}
+		})
+	}
+}
+
+// TestSharedStaleIfError: RFC 5861 §4 from the response's own directive.
+func TestSharedStaleIfError(t *testing.T) {
+	e, o := newShared(t, sharedPolicy, http.StatusOK, "good", "Cache-Control", "max-age=10, stale-if-error=60")
+	e.play([]step{{runs: 1}})
+	o.status, o.body = http.StatusServiceUnavailable, "down"
+	e.play([]step{
+		{advance: 20 * time.Second, runs: 2, checks: []check{hasStatus(200), hasBody("good"),
+			hasHeader("Cache-Status", "gincache; fwd=stale; fwd-status=503; detail=stale-if-error")}},
+		{advance: 60 * time.Second, runs: 3, checks: []check{hasStatus(503), hasBody("down")}},
+	})
+}
+
+// TestSharedPolicyValidate: a SharedCache policy cannot also say what the
+// response says.
+func TestSharedPolicyValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		p    gincache.Policy
+		want string // in the error; "" for none
+	}{
+		{name: "valid", p: sharedPolicy},
+		{name: "client directives", p: gincache.Policy{SharedCache: true, ServerTTL: time.Hour, MaxAge: time.Minute}, want: "SharedCache takes Cache-Control"},
+		{name: "vary", p: gincache.Policy{SharedCache: true, ServerTTL: time.Hour, Vary: []string{"Accept"}}, want: "SharedCache takes Cache-Control"},
+		{name: "no ServerTTL", p: gincache.Policy{SharedCache: true}, want: "SharedCache needs a ServerTTL"},
+		{name: "heuristic elsewhere", p: gincache.Policy{Public: true, HeuristicFreshness: 0.1}, want: "only to a SharedCache"},
+		{name: "heuristic above one", p: gincache.Policy{SharedCache: true, ServerTTL: time.Hour, HeuristicFreshness: 2}, want: "between 0 and 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.p.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v; want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v; want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	if got := sharedPolicy.CacheControl(); got != "" {
+		t.Errorf("CacheControl() = %q; want \"\" (the response's own goes out)", got)
+	}
+}
