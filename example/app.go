@@ -34,6 +34,14 @@ var (
 		ServerTTL: 10 * time.Minute,
 		Tags:      []string{"notes"},
 	}
+	// A page that rarely changes: browsers keep it for five minutes and do
+	// not ask again while it is fresh (no 304 round trip either); the server
+	// renders it at most once an hour.
+	aboutPolicy = gincache.Policy{
+		Public:    true,
+		MaxAge:    5 * time.Minute,
+		ServerTTL: time.Hour,
+	}
 	// A slow page, popular enough to stampede: concurrent misses share one
 	// render; once stale it is served at once while one refresh runs; if
 	// the backend fails, the stale copy stands in for five minutes.
@@ -101,6 +109,10 @@ func newRouter(cache *gincache.Cache, logf func(format string, args ...any), pur
 		c.HTML(http.StatusOK, "shell.html", gin.H{"Rendered": time.Now().UTC().Format(time.RFC3339)})
 	})
 
+	r.GET("/about", cache.Handler(aboutPolicy), func(c *gin.Context) {
+		c.HTML(http.StatusOK, "about.html", gin.H{"Rendered": time.Now().UTC().Format(time.RFC3339)})
+	})
+
 	// The second seed's dropdown: a JSON list that must show a saved item at
 	// once, so it is never cached anywhere.
 	// Every API route is no-store unless it says otherwise: nobody has to
@@ -166,12 +178,20 @@ func newRouter(cache *gincache.Cache, logf func(format string, args ...any), pur
 	return r
 }
 
-// requestLog writes one line per request: what the browser asked and what
-// the cache did. The browser test of a later issue reads it.
+// requestLog writes one line per request: what the browser asked (its
+// validators and its Cache-Control and Pragma) and what the cache did
+// (status, X-Cache, Cache-Status). The browser test in e2e/ reads it:
+//
+//	GET / 304 "HIT from Client" inm="\"ff3f26106770fee1\"" ims="Mon, 23 Nov 2026 12:00:00 GMT" cc="max-age=0" pragma="" cache-status="gincache; hit; ttl=297"
 func requestLog(logf func(format string, args ...any)) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		// Read before the handlers run: NoStore strips the conditional
+		// headers, and the log must show what the browser sent.
+		method, uri := c.Request.Method, c.Request.URL.RequestURI()
+		inm, ims := c.GetHeader("If-None-Match"), c.GetHeader("If-Modified-Since")
+		cc, pragma := c.GetHeader("Cache-Control"), c.GetHeader("Pragma")
 		c.Next()
-		logf("%s %s %d %q inm=%q cc=%q", c.Request.Method, c.Request.URL.RequestURI(), c.Writer.Status(),
-			c.Writer.Header().Get("X-Cache"), c.GetHeader("If-None-Match"), c.GetHeader("Cache-Control"))
+		logf("%s %s %d %q inm=%q ims=%q cc=%q pragma=%q cache-status=%q", method, uri, c.Writer.Status(),
+			c.Writer.Header().Get("X-Cache"), inm, ims, cc, pragma, c.Writer.Header().Get("Cache-Status"))
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -156,5 +157,63 @@ func TestFingerprintedAssets(t *testing.T) {
 		if w := do(t, r, http.MethodGet, "/static/"+name); w.Header().Get("Cache-Control") != "no-cache" {
 			t.Errorf("GET /static/%s: Cache-Control %q; want no-cache", name, w.Header().Get("Cache-Control"))
 		}
+	}
+}
+
+// The about page is fresh in the browser for five minutes (no no-cache: not
+// even a 304 round trip) and links the shell's fingerprinted assets.
+func TestAboutPage(t *testing.T) {
+	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
+	shell := do(t, r, http.MethodGet, "/").Body.String()
+	for i, want := range []string{"MISS", "HIT from Server"} {
+		w := do(t, r, http.MethodGet, "/about")
+		if w.Code != 200 || w.Header().Get("X-Cache") != want || w.Header().Get("Cache-Control") != "public, max-age=300" {
+			t.Errorf("GET /about #%d: got %d %q %q; want 200 %q %q", i+1, w.Code, w.Header().Get("X-Cache"),
+				w.Header().Get("Cache-Control"), want, "public, max-age=300")
+		}
+		for _, asset := range []string{`/static/css/app.`, `/static/js/app.`} {
+			j := strings.Index(w.Body.String(), asset)
+			if j < 0 {
+				t.Fatalf("GET /about does not link %s…:\n%s", asset, w.Body)
+			}
+			url := w.Body.String()[j : j+strings.IndexByte(w.Body.String()[j:], '"')]
+			if !strings.Contains(shell, `"`+url+`"`) {
+				t.Errorf("GET /about links %s; want the shell's fingerprinted URL", url)
+			}
+		}
+	}
+	if !strings.Contains(shell, `href="/about"`) {
+		t.Errorf("the shell does not link /about")
+	}
+}
+
+// The request log is what the browser test in e2e/ reads: one line per
+// request with what the client sent — before NoStore strips the
+// conditional headers — and what the cache answered.
+func TestRequestLog(t *testing.T) {
+	var lines []string
+	r := newRouter(gincache.New(memstore.New()), func(format string, args ...any) {
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}, "")
+	tests := []struct {
+		name, target string
+		hdr          []string
+		want         string
+	}{
+		{"miss", "/", nil,
+			`GET / 200 "MISS" inm="" ims="" cc="" pragma="" cache-status="gincache; fwd=uri-miss; stored"`},
+		{"hard reload", "/", []string{"Cache-Control", "no-cache", "Pragma", "no-cache"},
+			`GET / 200 "MISS" inm="" ims="" cc="no-cache" pragma="no-cache" cache-status="gincache; fwd=request; stored"`},
+		{"validators sent to a NoStore route are logged", "/api/items", []string{"If-None-Match", `"x"`, "If-Modified-Since", "Mon, 23 Nov 2026 12:00:00 GMT"},
+			`GET /api/items 200 "MISS" inm="\"x\"" ims="Mon, 23 Nov 2026 12:00:00 GMT" cc="" pragma="" cache-status="gincache; fwd=bypass"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lines = nil
+			do(t, r, http.MethodGet, tt.target, tt.hdr...)
+			if len(lines) != 1 || lines[0] != tt.want {
+				t.Errorf("log: got %q; want [%q]", lines, tt.want)
+			}
+		})
 	}
 }
