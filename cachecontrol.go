@@ -24,10 +24,11 @@ type delta struct {
 // cacheControl is a parsed Cache-Control field, request or response (RFC 9111 §5.2).
 //
 // A delta directive is set only when its value is valid delta-seconds, with
-// one exception: an invalid max-age or s-maxage is set with a zero value and
-// sets invalid, so the directive still counts as present (s-maxage still
-// forbids serving stale, §5.2.2.10). Of duplicates the first valid value is
-// kept; for max-age and s-maxage differing duplicates also set invalid.
+// one exception: an invalid max-age or s-maxage still counts as present —
+// set, holding the first valid value or zero — and sets invalid (so an
+// invalid s-maxage still forbids serving stale, §5.2.2.10). Of duplicates
+// the first valid value is kept; for max-age and s-maxage differing
+// duplicates also set invalid.
 type cacheControl struct {
 	noStore, noCache, private, public, mustRevalidate, proxyRevalidate, onlyIfCached, immutable, noTransform bool
 
@@ -285,5 +286,11 @@ func unquote(v string) (s string, ok bool) {
 
 // trimOWS removes optional whitespace (SP, HTAB; RFC 9110 §5.6.3).
 func trimOWS(s string) string {
-	return strings.Trim(s, " \t")
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }

@@ -201,8 +201,7 @@ func FuzzCacheControl(f *testing.F) {
 		if again := parseCacheControl([]string{line}); !reflect.DeepEqual(cc, again) {
 			t.Fatalf("parseCacheControl(%q) twice: got %+v, then %+v; want the same", line, cc, again)
 		}
-		for i := range commasOutsideQuotes(line) {
-			c := commasOutsideQuotes(line)[i]
+		for _, c := range commasOutsideQuotes(line) {
 			lines := []string{line[:c], line[c+1:]}
 			if got := parseCacheControl(lines); !reflect.DeepEqual(got, cc) {
 				t.Fatalf("parseCacheControl(%q) = %+v; split as %q: got %+v; want the same", line, cc, lines, got)
