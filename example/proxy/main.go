@@ -50,7 +50,7 @@ func main() {
 	policy := gincache.Policy{SharedCache: true, ServerTTL: *keep, HeuristicFreshness: *heuristic}
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           newProxy(cache, policy, target, logf),
+		Handler:           newProxy(cache, policy, target, logf, gincache.DefaultMaxBodySize),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	fmt.Fprintf(os.Stderr, "gincache proxy on http://%s for %s, store: %s\n", *addr, target, name)

@@ -17,13 +17,14 @@ import (
 // one SharedCache route to the reverse proxy. GET and HEAD are answered from
 // the store when the upstream's headers allow it; other methods pass through
 // and, when they succeed, drop what is stored for their target (RFC 9111 §4.4).
-func newProxy(cache *gincache.Cache, p gincache.Policy, upstream *url.URL, logf func(string, ...any)) *gin.Engine {
+// maxBody is the cache's body limit (gincache.WithMaxBodySize).
+func newProxy(cache *gincache.Cache, p gincache.Policy, upstream *url.URL, logf func(string, ...any), maxBody int64) *gin.Engine {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(upstream)
 			r.SetXForwarded()
 		},
-		ModifyResponse: bufferSmall(gincache.DefaultMaxBodySize),
+		ModifyResponse: bufferSmall(maxBody),
 	}
 	r := gin.New()
 	r.Use(gin.Recovery(), requestLog(logf))

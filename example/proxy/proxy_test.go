@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/internal/storetest"
+	"github.com/gincache/gincache/memstore"
+	"github.com/gincache/gincache/redisstore"
+	"github.com/redis/go-redis/v9"
+)
+
+// End to end: a real upstream server and the proxy, both on loopback, a real
+// HTTP client, and a clock moved by hand for the cache.
+
+// upstream is a test origin: each path has its own behaviour, and it counts
+// what it was asked.
+type upstream struct {
+	mu   sync.Mutex
+	hits map[string]int
+	inm  map[string]string // the last If-None-Match per path
+	data string            // what /data says; a POST changes it
+	now  func() time.Time  // its clock, for Date: the cache's, or Age would count the skew
+}
+
+func (u *upstream) count(path string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.hits[path]
+}
+
+func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u.mu.Lock()
+	u.hits[r.URL.Path]++
+	u.inm[r.URL.Path] = r.Header.Get("If-None-Match")
+	data := u.data
+	if r.Method == http.MethodPost {
+		b, _ := io.ReadAll(r.Body)
+		u.data = string(b)
+	}
+	u.mu.Unlock()
+	h := w.Header()
+	h.Set("Date", u.now().UTC().Format(http.TimeFormat))
+	switch r.URL.Path {
+	case "/fresh":
+		h.Set("Cache-Control", "public, max-age=60")
+		_, _ = io.WriteString(w, "fresh")
+	case "/data": // revalidated: a short lifetime and a strong ETag of the content
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		sum := sha256.Sum256([]byte(data))
+		etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+		h.Set("Cache-Control", "max-age=10")
+		h.Set("Etag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		_, _ = io.WriteString(w, data)
+	case "/secret":
+		h.Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, "secret")
+	case "/lang":
+		h.Set("Cache-Control", "max-age=60")
+		h.Set("Vary", "Accept-Language")
+		_, _ = io.WriteString(w, "lang:"+r.Header.Get("Accept-Language"))
+	case "/login":
+		h.Set("Cache-Control", "public, max-age=60")
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "alice"})
+		_, _ = io.WriteString(w, "welcome")
+	case "/big": // chunked, larger than the store's body limit: streams
+		h.Set("Cache-Control", "max-age=60")
+		for range 8 {
+			_, _ = w.Write(make([]byte, 1024))
+			w.(http.Flusher).Flush()
+		}
+	case "/chunked": // chunked but small: buffered by the proxy, stored
+		h.Set("Cache-Control", "max-age=60")
+		_, _ = w.Write([]byte("part one, "))
+		w.(http.Flusher).Flush()
+		_, _ = w.Write([]byte("part two"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+type rig struct {
+	t     *testing.T
+	clock *storetest.Clock
+	up    *upstream
+	proxy *httptest.Server
+}
+
+// stores are the stores every proxy test runs on: memstore, and a real
+// Redis when GINCACHE_REDIS_ADDR names one (CI sets it).
+func stores(t *testing.T) map[string]func(*storetest.Clock) gincache.Store {
+	t.Helper()
+	m := map[string]func(*storetest.Clock) gincache.Store{
+		"memstore": func(c *storetest.Clock) gincache.Store {
+			return memstore.New(memstore.WithClock(c.Now), memstore.WithMaxBytes(1<<20))
+		},
+	}
+	addr := os.Getenv("GINCACHE_REDIS_ADDR")
+	if addr == "" {
+		return m
+	}
+	m["redis"] = func(*storetest.Clock) gincache.Store {
+		client := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+		prefix := fmt.Sprintf("gincache-proxy-test:%d:", time.Now().UnixNano())
+		t.Cleanup(func() {
+			ctx := context.Background()
+			for it := client.Scan(ctx, 0, prefix+"*", 100).Iterator(); it.Next(ctx); {
+				client.Del(ctx, it.Val())
+			}
+			_ = client.Close()
+		})
+		return redisstore.New(client, redisstore.WithPrefix(prefix))
+	}
+	return m
+}
+
+// eachStore runs f once per store.
+func eachStore(t *testing.T, f func(t *testing.T, r *rig)) {
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) { f(t, newRig(t, open)) })
+	}
+}
+
+func newRig(t *testing.T, open func(*storetest.Clock) gincache.Store) *rig {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	clock := storetest.NewClock()
+	up := &upstream{hits: map[string]int{}, inm: map[string]string{}, data: "v1", now: clock.Now}
+	origin := httptest.NewServer(up)
+	t.Cleanup(origin.Close)
+	target, _ := url.Parse(origin.URL)
+	cache := gincache.New(open(clock), gincache.WithClock(clock.Now), gincache.WithMaxBodySize(4096))
+	policy := gincache.Policy{SharedCache: true, ServerTTL: time.Hour}
+	proxy := httptest.NewServer(newProxy(cache, policy, target, t.Logf, 4096))
+	t.Cleanup(proxy.Close)
+	return &rig{t: t, clock: clock, up: up, proxy: proxy}
+}
+
+// get fetches path through the proxy; hdr holds name and value pairs.
+func (r *rig) do(method, path string, body string, hdr ...string) (*http.Response, string) {
+	r.t.Helper()
+	req, err := http.NewRequest(method, r.proxy.URL+path, strings.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+func (r *rig) get(path string, hdr ...string) (*http.Response, string) {
+	r.t.Helper()
+	return r.do(http.MethodGet, path, "", hdr...)
+}
+
+func (r *rig) wantUpstream(path string, want int) {
+	r.t.Helper()
+	if got := r.up.count(path); got != want {
+		r.t.Errorf("upstream saw %s %d times; want %d", path, got, want)
+	}
+}
+
+func wantHeader(t *testing.T, res *http.Response, k, want string) {
+	t.Helper()
+	if got := res.Header.Get(k); got != want {
+		t.Errorf("%s = %q; want %q", k, got, want)
+	}
+}
+
+func TestProxyFreshHit(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, body := r.get("/fresh")
+		wantHeader(t, res, "X-Cache", "MISS")
+		wantHeader(t, res, "Cache-Control", "public, max-age=60")
+		r.clock.Advance(30 * time.Second)
+		res, body2 := r.get("/fresh")
+		wantHeader(t, res, "X-Cache", "HIT from Server")
+		wantHeader(t, res, "Age", "30")
+		if body != "fresh" || body2 != "fresh" {
+			t.Errorf("bodies = %q, %q; want fresh twice", body, body2)
+		}
+		r.wantUpstream("/fresh", 1)
+		r.clock.Advance(31 * time.Second)
+		r.get("/fresh")
+		r.wantUpstream("/fresh", 2)
+	})
+}
+
+func TestProxyRevalidation(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/data")
+		etag := res.Header.Get("Etag")
+		r.clock.Advance(20 * time.Second) // stale: revalidated, the upstream answers 304
+		res, body := r.get("/data")
+		if body != "v1" || res.StatusCode != http.StatusOK {
+			t.Errorf("after revalidation: %d %q; want 200 \"v1\"", res.StatusCode, body)
+		}
+		wantHeader(t, res, "Cache-Status", "gincache; fwd=stale; stored; fwd-status=304")
+		if got := r.up.inm["/data"]; got != etag {
+			t.Errorf("the proxy revalidated with If-None-Match %q; want %q", got, etag)
+		}
+		r.get("/data") // fresh again after the 304
+		r.wantUpstream("/data", 2)
+
+		res, _ = r.get("/data", "If-None-Match", etag) // C3: the client's own validator
+		if res.StatusCode != http.StatusNotModified {
+			t.Errorf("conditional request: %d; want 304", res.StatusCode)
+		}
+		r.wantUpstream("/data", 2)
+	})
+}
+
+func TestProxyInvalidation(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		r.get("/data")
+		res, _ := r.do(http.MethodPost, "/data", "v2", "Content-Type", "text/plain")
+		if res.StatusCode != http.StatusNoContent {
+			t.Fatalf("POST: %d; want 204", res.StatusCode)
+		}
+		_, body := r.get("/data") // R6: dropped by the POST, so the change shows at once
+		if body != "v2" {
+			t.Errorf("after POST: %q; want v2", body)
+		}
+		r.wantUpstream("/data", 3)
+	})
+}
+
+func TestProxyNotStored(t *testing.T) {
+	tests := []struct {
+		path string
+		hdr  []string
+		why  string
+	}{
+		{path: "/secret", why: "cache-control"}, // no-store
+		{path: "/login", why: "set-cookie"},     // S4
+		{path: "/fresh", hdr: []string{"Authorization", "Bearer x", "Cache-Control", "no-store"}, why: ""}, // S7
+		{path: "/missing", why: "stale"}, // a 404 without a lifetime or validator
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			r := newRig(t, stores(t)["memstore"])
+			res, _ := r.get(tt.path, tt.hdr...)
+			if tt.why != "" && !strings.Contains(res.Header.Get("Cache-Status"), "detail="+tt.why) {
+				t.Errorf("Cache-Status = %q; want detail=%s", res.Header.Get("Cache-Status"), tt.why)
+			}
+			r.get(tt.path)
+			r.wantUpstream(tt.path, 2)
+		})
+	}
+}
+
+func TestProxyVary(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		for _, lang := range []string{"en", "fr", "en", "fr"} {
+			_, body := r.get("/lang", "Accept-Language", lang)
+			if body != "lang:"+lang {
+				t.Errorf("Accept-Language %s: %q; want lang:%s", lang, body, lang)
+			}
+		}
+		r.wantUpstream("/lang", 2)
+	})
+}
+
+func TestProxyBodies(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		_, body := r.get("/chunked")
+		r.get("/chunked")
+		if body != "part one, part two" {
+			t.Errorf("chunked body = %q", body)
+		}
+		r.wantUpstream("/chunked", 1) // buffered by bufferSmall, so stored
+
+		res, big := r.get("/big")
+		if len(big) != 8*1024 {
+			t.Errorf("big body: %d bytes; want %d", len(big), 8*1024)
+		}
+		wantHeader(t, res, "Cache-Status", "gincache; fwd=uri-miss; detail=streamed")
+		r.get("/big")
+		r.wantUpstream("/big", 2) // S8: streamed, not stored
+	})
+}
