@@ -296,7 +296,7 @@ func (rt *route) unstorable(x rendered, cacheable bool) string {
 		return "status" // S2
 	case x.errs > 0:
 		return "handler-error" // S9
-	case changed(h, x.snap, "Cache-Control") && hasDirective(h["Cache-Control"], "no-store", "private"):
+	case changed(h, x.snap, "Cache-Control") && forbidsShared(parseCacheControl(h["Cache-Control"])):
 		return "cache-control" // S3
 	case changed(h, x.snap, "Set-Cookie"):
 		return "set-cookie" // S4
@@ -347,17 +347,10 @@ func listHas(lines []string, name string) bool {
 	return false
 }
 
-// hasDirective reports whether a Cache-Control field holds any of names.
-func hasDirective(lines []string, names ...string) bool {
-	for _, line := range lines {
-		for d := range strings.SplitSeq(line, ",") {
-			d, _, _ = strings.Cut(d, "=")
-			if slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(strings.TrimSpace(d), n) }) {
-				return true
-			}
-		}
-	}
-	return false
+// forbidsShared reports whether a handler's own Cache-Control keeps its
+// response out of a store shared by users (RFC 9111 §5.2.2.5, §5.2.2.7).
+func forbidsShared(cc cacheControl) bool {
+	return cc.noStore || cc.private
 }
 
 // bodyAllowed reports whether a status may carry a body (RFC 9110 §6.4.1).

@@ -277,7 +277,7 @@ func (rt *route) sharedStorable(x rendered, cc cacheControl, e *Entry, cacheable
 		return 0, "status"
 	case x.errs > 0:
 		return 0, "handler-error"
-	case cc.noStore || cc.private && cc.privateFields == nil:
+	case cc.noStore || cc.private && cc.privateFields == nil: // private="field" stores the rest
 		return 0, "cache-control"
 	case changed(h, x.snap, "Set-Cookie"):
 		return 0, "set-cookie"
