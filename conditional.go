@@ -22,11 +22,37 @@ func notModified(h http.Header, etag string, lastModified time.Time) bool {
 	if len(ims) != 1 || lastModified.IsZero() {
 		return false
 	}
-	t, err := http.ParseTime(ims[0])
-	if err != nil {
+	t, ok := parseHTTPDate(ims[0])
+	if !ok {
 		return false
 	}
 	return !lastModified.Truncate(time.Second).After(t)
+}
+
+// httpDateLayouts are the forms of an HTTP-date (RFC 9110 §5.6.7): the
+// IMF-fixdate, then the obsolete rfc850-date and asctime-date, whose day of
+// the month is two digits or a space and one digit.
+var httpDateLayouts = [...]string{
+	"Mon, 02 Jan 2006 15:04:05 GMT",
+	"Monday, 02-Jan-06 15:04:05 GMT",
+	"Mon Jan _2 15:04:05 2006",
+	"Mon Jan 02 15:04:05 2006",
+}
+
+// parseHTTPDate parses one HTTP-date. http.ParseTime is laxer than the
+// grammar: it takes one-digit hours, fractions of a second, names in any
+// case, any zone in the rfc850 form and a weekday that is not the date's
+// (RFC-CHECKLIST C4: such a field is ignored). So a date is taken only when
+// formatting it again gives back the field.
+func parseHTTPDate(s string) (time.Time, bool) {
+	var buf [len("Wednesday, 02-Jan-06 15:04:05 GMT")]byte
+	for _, layout := range httpDateLayouts {
+		t, err := time.Parse(layout, s)
+		if err == nil && string(t.AppendFormat(buf[:0], layout)) == s {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // etagListMatch reports whether any member of an If-None-Match field (one or

@@ -178,6 +178,21 @@ func TestNotModified(t *testing.T) {
 		{name: "invalid date: UTC for GMT", header: http.Header{"If-Modified-Since": {"Fri, 01 Jan 2027 00:00:00 UTC"}}, etag: etag, lastModified: lm},
 		{name: "invalid date: empty", header: http.Header{"If-Modified-Since": {""}}, etag: etag, lastModified: lm},
 		{name: "invalid date: trailing garbage", header: http.Header{"If-Modified-Since": {after + "x"}}, etag: etag, lastModified: lm},
+		// RFC-CHECKLIST C4: what http.ParseTime takes but the HTTP-date
+		// grammar (RFC 9110 §5.6.7) does not (found by FuzzIfModifiedSince).
+		{name: "invalid date: one-digit hour", header: http.Header{"If-Modified-Since": {"Mon, 23 Nov 2026 1:00:00 GMT"}}, etag: etag, lastModified: lm.Add(-11 * time.Hour)},
+		{name: "invalid date: fraction of a second", header: http.Header{"If-Modified-Since": {"Mon, 23 Nov 2026 12:00:00.5 GMT"}}, etag: etag, lastModified: lm},
+		{name: "invalid date: wrong weekday", header: http.Header{"If-Modified-Since": {"Tue, 23 Nov 2026 12:00:00 GMT"}}, etag: etag, lastModified: lm},
+		{name: "invalid date: lower-case names", header: http.Header{"If-Modified-Since": {"mon, 23 nov 2026 12:00:00 GMT"}}, etag: etag, lastModified: lm},
+		{name: "invalid date: RFC 850 in PST", header: http.Header{"If-Modified-Since": {"Monday, 23-Nov-26 12:00:00 PST"}}, etag: etag, lastModified: lm},
+		{name: "invalid date: RFC 850 short weekday", header: http.Header{"If-Modified-Since": {"Mon, 23-Nov-26 12:00:00 GMT"}}, etag: etag, lastModified: lm},
+		{name: "invalid date: asctime unpadded day", header: http.Header{"If-Modified-Since": {"Sun Nov 1 12:00:00 2026"}}, etag: etag, lastModified: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)},
+		{name: "invalid date: leading space", header: http.Header{"If-Modified-Since": {" " + imf}}, etag: etag, lastModified: lm},
+		{
+			name:   "asctime date with zero-padded day",
+			header: http.Header{"If-Modified-Since": {"Sun Nov 01 12:00:00 2026"}}, etag: etag,
+			lastModified: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), want: true,
+		},
 		{
 			name:   "If-Modified-Since with two members",
 			header: http.Header{"If-Modified-Since": {after, before}}, etag: etag, lastModified: lm,
