@@ -67,8 +67,11 @@ func (r Report) WriteTo(w io.Writer) (int64, error) {
 			cc = rr.Note
 		case SourceExplicit, SourceDefault:
 			cc = rr.Policy.CacheControl()
-			if rr.Policy.NoStore && rr.Policy.ServerTTL == 0 {
+			switch {
+			case rr.Policy.NoStore && rr.Policy.ServerTTL == 0:
 				cc = noStoreCacheControl
+			case rr.Policy.SharedCache:
+				cc = "(the response's own: SharedCache)"
 			}
 			if rr.Policy.ServerTTL > 0 {
 				ttl = rr.Policy.ServerTTL.String()

@@ -372,9 +372,15 @@ func (r *render) revalidated() {
 	if tag := normalizeETag(h.Get("Etag")); tag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
 		rt.c.stats.uncacheable.Add(1)
 		rt.c.observe(gc, EventUncacheable, "mismatched-304", 0)
-		if err := rt.c.store.Delete(gc.Request.Context(), m.key); err != nil {
+		keys := []string{m.key}
+		if names := varyNames(old.Header["Vary"]); len(names) > 0 {
+			keys = append(keys, varySuffix(m.key, gc.Request.Header, names))
+		}
+		ctx, cancel := rt.c.deadline(gc.Request.Context()) // L6
+		if err := rt.c.store.Delete(ctx, keys...); err != nil {
 			rt.c.fault("delete", m.key, err)
 		}
+		cancel()
 		r.restoreHeader(h)
 		h[headerCacheState] = []string{forwardStatus(m.fwd, false, "mismatched-304")}
 		h[headerXCache] = xMiss
