@@ -640,3 +640,46 @@ func TestSharedPolicyValidate(t *testing.T) {
 		t.Errorf("CacheControl() = %q; want \"\" (the response's own goes out)", got)
 	}
 }
+
+// TestSharedCoalescing: concurrent misses share one render only when its
+// response may serve them all; a varying response never goes to a waiter
+// whose request selects another variant (RFC-CHECKLIST L3, RFC 9111 §4.1).
+func TestSharedCoalescing(t *testing.T) {
+	tests := []struct {
+		name     string
+		hdr      []string
+		wantRuns int64
+		waiter   []check
+	}{
+		{name: "a response that does not vary is shared", hdr: []string{"Cache-Control", "max-age=60"}, wantRuns: 1,
+			waiter: []check{hasBody("lang=en"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; collapsed")}},
+		{name: "a varying response is not: the waiter asks for its own", hdr: []string{"Cache-Control", "max-age=60", "Vary", "Accept-Language"},
+			wantRuns: 2, waiter: []check{hasBody("lang=fr"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			var first sync.Once
+			e, o := newShared(t, sharedPolicy, http.StatusOK, "", tt.hdr...)
+			o.bodyOf = func(c *gin.Context) string {
+				first.Do(func() { <-release }) // the leader waits until the waiter has joined
+				return "lang=" + c.GetHeader("Accept-Language")
+			}
+			key := gincache.Key(httptest.NewRequest(http.MethodGet, "/page", nil))
+			var wg sync.WaitGroup
+			var leader *httptest.ResponseRecorder
+			wg.Add(1)
+			go func() { defer wg.Done(); leader = e.do(http.MethodGet, "/page", "Accept-Language", "en") }()
+			waitFor(t, "the leader's render", func() bool { _, ok := gincache.FlightWaiters(e.cache, key); return ok })
+			var waiter *httptest.ResponseRecorder
+			wg.Add(1)
+			go func() { defer wg.Done(); waiter = e.do(http.MethodGet, "/page", "Accept-Language", "fr") }()
+			waitFor(t, "the waiter", func() bool { n, _ := gincache.FlightWaiters(e.cache, key); return n == 1 })
+			close(release)
+			wg.Wait()
+			runAll(t, leader, hasBody("lang=en"))
+			runAll(t, waiter, tt.waiter...)
+			e.wantRuns(tt.wantRuns)
+		})
+	}
+}
