@@ -136,6 +136,16 @@ func (b *browser) navigate(t *testing.T, path string) {
 	b.do(t, "navigate to "+path, chromedp.Navigate(b.base+path))
 }
 
+// click clicks the link sel and waits for the page it opens to load.
+func (b *browser) click(t *testing.T, sel string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
+}
+
 // reload is the reload button (F5): Page.reload, waiting for the load event.
 func (b *browser) reload(t *testing.T) {
 	t.Helper()

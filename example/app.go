@@ -180,7 +180,8 @@ func newRouter(cache *gincache.Cache, logf func(format string, args ...any), pur
 
 // requestLog writes one line per request: what the browser asked (its
 // validators and its Cache-Control and Pragma) and what the cache did
-// (status, X-Cache, Cache-Status). The browser test in e2e/ reads it:
+// (status, X-Cache, Cache-Status). The browser test in e2e/ reads it; this is
+// Chrome reloading the app shell:
 //
 //	GET / 304 "HIT from Client" inm="\"ff3f26106770fee1\"" ims="Mon, 23 Nov 2026 12:00:00 GMT" cc="max-age=0" pragma="" cache-status="gincache; hit; ttl=297"
 func requestLog(logf func(format string, args ...any)) gin.HandlerFunc {
