@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/example/internal/storeflag"
 	"github.com/gincache/gincache/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -28,11 +29,11 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	quiet := flag.Bool("quiet", false, "do not log requests")
 	purgeToken := flag.String("purge-token", os.Getenv("GINCACHE_PURGE_TOKEN"), "bearer token for POST /admin/purge; empty: the endpoint refuses everyone")
-	redisSpec := flag.String("redis", "", "Redis URL (redis://host:port/db) or cluster address list (host:port,host:port,…); empty: in-memory store")
+	redisSpec := flag.String("redis", "", storeflag.Usage)
 	flag.Parse()
 
 	gin.SetMode(gin.ReleaseMode)
-	store, name, err := openStore(*redisSpec)
+	store, name, err := storeflag.Open(*redisSpec)
 	if err != nil {
 		log.Fatal(err)
 	}
