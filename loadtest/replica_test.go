@@ -28,12 +28,23 @@ const (
 )
 
 // renderDelay stands for the database call a real handler makes, so a miss
-// costs more than a hit and the outage shows in the latencies.
-const renderDelay = 2 * time.Millisecond
+// costs more than a hit and the outage shows in the latencies. A report is
+// slower, and kept only a second, so replicas often wait on each other's
+// render of one (coalescing across replicas, through the Redis lock).
+// A slow page is the slowest: the test asks for one on both replicas just
+// before Redis hangs, so that one replica is waiting on the other's render.
+const (
+	renderDelay = 2 * time.Millisecond
+	reportDelay = 40 * time.Millisecond
+	slowDelay   = 300 * time.Millisecond
+)
 
 // itemPolicy caches an item for everyone, revalidated by clients on every
 // use (so they send If-None-Match), kept a minute in Redis.
 var itemPolicy = gincache.Policy{Public: true, NoCache: true, ServerTTL: time.Minute}
+
+// reportPolicy caches a slow report for a second only.
+var reportPolicy = gincache.Policy{Public: true, NoCache: true, ServerTTL: time.Second}
 
 // replica is one instance of the application behind a load balancer: its
 // own engine, Cache, Store and Redis connection pool, sharing only Redis.
@@ -69,6 +80,8 @@ func newReplica(t *testing.T, name, redisAddr string, logger *slog.Logger) *repl
 	cached := rp.cache.Handler(itemPolicy)
 	r.GET("/items/:id", cached, rp.item)
 	r.POST("/items/:id", cached, rp.update) // a success invalidates the path (RFC 9111 §4.4)
+	r.GET("/reports/:id", rp.cache.Handler(reportPolicy), rp.report)
+	r.GET("/slow/:id", rp.cache.Handler(reportPolicy), rp.slow)
 	rp.srv = httptest.NewServer(r)
 	t.Cleanup(rp.close)
 	return rp
@@ -81,6 +94,18 @@ func (rp *replica) item(c *gin.Context) {
 	time.Sleep(renderDelay)
 	id, _ := strconv.Atoi(c.Param("id"))
 	gincache.Tag(c, groupTag(id))
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", body(c.Request.URL.RequestURI(), rp.name, n))
+}
+
+// report renders a report, slower than an item.
+func (rp *replica) report(c *gin.Context) { rp.render(c, reportDelay) }
+
+// slow renders a page slower still.
+func (rp *replica) slow(c *gin.Context) { rp.render(c, slowDelay) }
+
+func (rp *replica) render(c *gin.Context, d time.Duration) {
+	n := rp.renders.Add(1)
+	time.Sleep(d)
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", body(c.Request.URL.RequestURI(), rp.name, n))
 }
 

@@ -147,3 +147,38 @@ func markdown(fs []figures) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// timeline is the run second by second: requests started, hits, responses
+// the cache served without the store because it failed, and latencies.
+func timeline(samples []sample, end time.Duration) string {
+	n := int(end/time.Second) + 1
+	type second struct {
+		requests, hits, storeErrors int
+		lat                         []time.Duration
+	}
+	secs := make([]second, n)
+	for _, s := range samples {
+		i := int(s.start / time.Second)
+		if s.op == opPurge || i >= n {
+			continue
+		}
+		secs[i].requests++
+		secs[i].lat = append(secs[i].lat, s.took)
+		if s.hit {
+			secs[i].hits++
+		}
+		if strings.Contains(s.cacheStatus, "store-error") {
+			secs[i].storeErrors++
+		}
+	}
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "second\trequests\thits\tstore errors\tp50\tp99\tmax\t")
+	for i, s := range secs {
+		slices.Sort(s.lat)
+		fmt.Fprintf(w, "%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", i, s.requests, s.hits, s.storeErrors,
+			ms(percentile(s.lat, 0.5)), ms(percentile(s.lat, 0.99)), ms(percentile(s.lat, 1)))
+	}
+	w.Flush()
+	return b.String()
+}

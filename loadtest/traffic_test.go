@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,10 +27,12 @@ const (
 	opMiss                  // GET of a key no one asked for before
 	opConditional           // GET of a popular key with If-None-Match of an ETag seen earlier
 	opPost                  // POST to a popular item: invalidates its pages (RFC 9111 §4.4)
+	opReport                // GET of one of a few slow reports, each stored for a second
+	opSlow                  // GET of a slow page on both replicas at once (see straddle)
 	opPurge                 // PurgeURL or PurgeTags, called on a Cache
 )
 
-var opNames = [...]string{"hit", "miss", "conditional", "post", "purge"}
+var opNames = [...]string{"hit", "miss", "conditional", "post", "report", "slow", "purge"}
 
 func (o op) String() string { return opNames[o] }
 
@@ -39,13 +42,17 @@ type sample struct {
 	op          op
 	key         string // path and query; the URL or tag for a purge
 	replica     int8
-	status      int  // 0 for a purge or a transport error
-	hit         bool // served from Redis: Cache-Status "gincache; hit"
-	failed      bool // a transport error, or a purge that returned an error
+	status      int    // 0 for a purge or a transport error
+	hit         bool   // served from Redis: Cache-Status "gincache; hit"
+	cacheStatus string // the Cache-Status, for the report of slow requests
+	failed      bool   // a transport error, or a purge that returned an error
 }
 
 // end is when the sample finished, since the run began.
 func (s sample) end() time.Duration { return s.start + s.took }
+
+// reports is how many slow reports there are.
+const reports = 4
 
 // purgeEvery is how often the purger drops something: a URL's pages and a
 // group's tag in turn.
@@ -62,6 +69,8 @@ type traffic struct {
 
 	wg      sync.WaitGroup
 	results [][]sample // one slice a goroutine, each written only by its own
+	mu      sync.Mutex
+	extra   []sample // straddle's, guarded by mu
 }
 
 func newTraffic(replicas []*replica, client *http.Client, check *checker, workers, rate int) *traffic {
@@ -97,11 +106,29 @@ func (tr *traffic) start(ctx context.Context) {
 // called again.
 func (tr *traffic) wait() []sample {
 	tr.wg.Wait()
-	var all []sample
+	tr.mu.Lock()
+	all := slices.Clone(tr.extra)
+	tr.mu.Unlock()
 	for _, r := range tr.results {
 		all = append(all, r...)
 	}
 	return all
+}
+
+// straddle asks replica a for key, a slow page no one asked for before, then
+// replica b once a renders it under the Redis lock: until a stores it, b
+// waits on a's render across replicas. Called just before a fault, it makes
+// sure the fault finds a replica waiting on another.
+func (tr *traffic) straddle(key string, lead time.Duration) {
+	for i := range tr.replicas {
+		tr.wg.Go(func() {
+			time.Sleep(time.Duration(i) * lead)
+			s := tr.send(i, opSlow, http.MethodGet, key, "")
+			tr.mu.Lock()
+			tr.extra = append(tr.extra, s)
+			tr.mu.Unlock()
+		})
+	}
 }
 
 func (tr *traffic) worker(ctx context.Context, seed uint64) []sample {
@@ -135,8 +162,10 @@ func (tr *traffic) one(rng *rand.Rand) sample {
 	case r < 72:
 		key = fmt.Sprintf("/items/%d?q=%d", 1000+rng.IntN(1_000_000), rng.Uint32())
 		return tr.send(ri, opMiss, http.MethodGet, key, "")
-	case r < 96:
+	case r < 90:
 		return tr.send(ri, opConditional, http.MethodGet, key, tr.check.etag(key))
+	case r < 96:
+		return tr.send(ri, opReport, http.MethodGet, fmt.Sprintf("/reports/%d", rng.IntN(reports)), "")
 	default:
 		path, _, _ := strings.Cut(key, "?")
 		return tr.send(ri, opPost, http.MethodPost, path, "")
@@ -172,7 +201,8 @@ func (tr *traffic) send(ri int, o op, method, key, inm string) sample {
 		return s
 	}
 	s.status = resp.StatusCode
-	s.hit = strings.HasPrefix(resp.Header.Get("Cache-Status"), "gincache; hit")
+	s.cacheStatus = resp.Header.Get("Cache-Status")
+	s.hit = strings.HasPrefix(s.cacheStatus, "gincache; hit")
 	tr.check.response(method, key, inm, resp, b)
 	return s
 }
