@@ -12,7 +12,9 @@
 // through httptest servers on 127.0.0.1. Many goroutines send them mixed
 // traffic (hits, misses over many keys, If-None-Match revalidations, POSTs
 // that invalidate, PurgeURL and PurgeTags) while the test hangs Redis
-// (SIGSTOP), kills it (SIGKILL) and starts it again on the same port. Every
+// (SIGSTOP), kills it (SIGKILL) and starts it again on the same port; just
+// before the hang it asks both replicas for one slow page, so that the hang
+// finds a replica waiting on the other's render under the Redis lock. Every
 // body names the key it was rendered for, and the checker proves that each
 // response belongs to its request.
 //
