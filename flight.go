@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,7 +114,10 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 // awaitReplica polls the store for the entry another replica is rendering,
 // for at most d. When the other replica releases the lock without storing
 // anything (its response was not storable), this one takes the lock over at
-// once and returns its token instead of waiting out d.
+// once and returns its token instead of waiting out d. When the store fails
+// it stops waiting at once: the other replica's render cannot reach it, and
+// polling a broken store for d would hold this request, and every request
+// for the key queued behind it in this process, for nothing.
 func (rt *route) awaitReplica(gc *gin.Context, lk Locker, key string, d time.Duration) (*Entry, string) {
 	ctx := gc.Request.Context()
 	deadline := time.NewTimer(d)
@@ -128,10 +132,17 @@ func (rt *route) awaitReplica(gc *gin.Context, lk Locker, key string, d time.Dur
 			return nil, ""
 		case <-tick.C:
 			e, err := rt.c.get(ctx, key)
-			if err == nil && rt.collapsible(gc, e) {
+			switch {
+			case err == nil && rt.collapsible(gc, e):
 				return e, ""
+			case err != nil && !errors.Is(err, ErrNotFound):
+				return nil, "" // fail open: render without the lock
 			}
-			if token, locked, err := rt.c.tryLock(ctx, lk, key, d); err == nil && locked {
+			token, locked, err := rt.c.tryLock(ctx, lk, key, d)
+			switch {
+			case err != nil:
+				return nil, ""
+			case locked:
 				return nil, token
 			}
 		}

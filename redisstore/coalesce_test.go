@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -117,5 +118,40 @@ func TestDeadLockHolder(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("the request took %v; want about the 100ms coalesce timeout", took)
+	}
+}
+
+// TestLockWaitStoreFails: a replica waiting on another's render stops
+// waiting as soon as the store fails, and renders itself (fail open), instead
+// of polling a dead store until the coalesce timeout (found by the load test).
+func TestLockWaitStoreFails(t *testing.T) {
+	mr, rdb := newMiniredis(t)
+	prefix := uniquePrefix()
+	var runs atomic.Int64
+	gin.SetMode(gin.TestMode)
+	store := New(rdb, WithPrefix(prefix), quiet())
+	cache := gincache.New(store, gincache.WithCoalesceTimeout(time.Hour), gincache.WithLogger(slog.New(slog.DiscardHandler)))
+	r := gin.New()
+	r.GET("/page", cache.Handler(gincache.Policy{Public: true, ServerTTL: time.Minute}), func(c *gin.Context) {
+		runs.Add(1)
+		c.String(200, "ok")
+	})
+	key := gincache.Key(httptest.NewRequest(http.MethodGet, "/page", nil))
+	if _, ok, err := store.TryLock(context.Background(), key, time.Hour); !ok || err != nil {
+		t.Fatalf("TryLock = %v, %v; want the lock", ok, err)
+	}
+	done := make(chan *httptest.ResponseRecorder)
+	go func() { done <- get(r) }()
+	for polled := mr.CommandCount() + 3; mr.CommandCount() < polled; { // the waiter is polling
+		time.Sleep(time.Millisecond)
+	}
+	mr.SetError("LOADING Redis is loading the dataset in memory")
+	select {
+	case w := <-done:
+		if w.Code != 200 || w.Body.String() != "ok" || runs.Load() != 1 {
+			t.Errorf("got %d %q after %d runs; want the replica's own render", w.Code, w.Body, runs.Load())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the request still waits on a failing store; want it to render without the lock (coalesce timeout is 1 h)")
 	}
 }
