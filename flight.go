@@ -81,7 +81,13 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	ctx, wait := gc.Request.Context(), rt.c.cfg.coalesceWait
 	f, leader := rt.c.flights.join(m.key)
 	if !leader {
-		if e := f.wait(ctx, wait); e != nil && rt.collapsible(gc, e) {
+		e := f.wait(ctx, wait)
+		if e != nil && rt.shared && len(e.Header["Vary"]) > 0 {
+			// The leader's variant may not be this request's: look its own up,
+			// stored by now if it is the same.
+			e, _ = rt.lookup(gc, m.key)
+		}
+		if e != nil && rt.collapsible(gc, e, &m.asked) {
 			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
@@ -98,7 +104,7 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	case locked:
 		m.token = token
 	default:
-		e, token := rt.awaitReplica(gc, lk, m.key, wait)
+		e, token := rt.awaitReplica(gc, lk, m, wait)
 		if e != nil {
 			f.entry = e
 			rt.c.flights.land(m.key, f)
@@ -118,8 +124,8 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 // it stops waiting at once: the other replica's render cannot reach it, and
 // polling a broken store for d would hold this request, and every request
 // for the key queued behind it in this process, for nothing.
-func (rt *route) awaitReplica(gc *gin.Context, lk Locker, key string, d time.Duration) (*Entry, string) {
-	ctx := gc.Request.Context()
+func (rt *route) awaitReplica(gc *gin.Context, lk Locker, m *miss, d time.Duration) (*Entry, string) {
+	ctx, key := gc.Request.Context(), m.key
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	tick := time.NewTicker(lockPollInterval)
@@ -131,9 +137,9 @@ func (rt *route) awaitReplica(gc *gin.Context, lk Locker, key string, d time.Dur
 		case <-ctx.Done():
 			return nil, ""
 		case <-tick.C:
-			e, err := rt.c.get(ctx, key)
+			e, err := rt.lookup(gc, key)
 			switch {
-			case err == nil && rt.collapsible(gc, e):
+			case err == nil && rt.collapsible(gc, e, &m.asked):
 				return e, ""
 			case err != nil && !errors.Is(err, ErrNotFound):
 				return nil, "" // fail open: render without the lock

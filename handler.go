@@ -81,8 +81,10 @@ type miss struct {
 	token  string  // the cross-replica render lock this request holds
 
 	// SharedCache routes only.
-	revalidate *Entry    // the stale entry the handler is asked to validate
-	sent       time.Time // when the request went to the handler, for Age (RFC 9111 §4.2.3)
+	revalidate *Entry       // the stale entry the handler is asked to validate
+	index      *Entry       // the Vary index the request was looked up under
+	sent       time.Time    // when the request went to the handler, for Age (RFC 9111 §4.2.3)
+	asked      cacheControl // what the request's Cache-Control allows (RFC 9111 §5.2.1)
 }
 
 func (rt *route) serve(gc *gin.Context) {
@@ -118,6 +120,9 @@ func (rt *route) serve(gc *gin.Context) {
 	}
 	if lookup {
 		e, err := rt.c.get(req.Context(), m.key)
+		if err == nil && isVaryIndex(e) {
+			err = ErrNotFound // a SharedCache route's, under the same URL
+		}
 		switch {
 		case err == nil:
 			var done bool

@@ -1,6 +1,8 @@
 package gincache
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -67,8 +69,24 @@ func varySuffix(key string, h http.Header, vary []string) string {
 			b.WriteByte('!')
 			continue
 		}
+		v := strings.Join(vs, ", ")
+		if credentialHeaders[name] {
+			sum := sha256.Sum256([]byte(v))
+			b.WriteString("#")
+			b.WriteString(hex.EncodeToString(sum[:16]))
+			continue
+		}
 		b.WriteByte('=')
-		b.WriteString(strconv.Quote(strings.Join(vs, ", ")))
+		b.WriteString(strconv.Quote(v))
 	}
 	return b.String()
+}
+
+// credentialHeaders are the request fields whose values a key holds only as
+// a hash, when a policy or a response varies on them: keys are logged and
+// kept in Redis, where a session cookie or a bearer token must not be. The
+// hash is cryptographic, so no one can make their value collide with
+// another user's.
+var credentialHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Cookie": true,
 }

@@ -97,8 +97,19 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 }
 
 // streamHeaders prepares the real writer's header for a response that turned
-// out to stream (S8): the policy's headers, no validators, not stored.
+// out to stream (S8): the policy's headers, no validators, not stored. A
+// stream can last as long as the client stays (server-sent events, a big
+// download), so the requests waiting on this render, here and on other
+// replicas, are let go now to render their own.
 func (r *render) streamHeaders() {
+	if m := r.m; m.flight != nil {
+		r.rt.c.flights.land(m.key, m.flight)
+		m.flight = nil
+	}
+	if m := r.m; m.token != "" {
+		r.rt.c.unlock(r.gc.Request.Context(), m.key, m.token)
+		m.token = ""
+	}
 	h := r.w.ResponseWriter.Header()
 	canonicalize(h)
 	canonicalize(r.snap)
@@ -147,7 +158,7 @@ func (r *render) finish() {
 	}
 	x := rendered{
 		req: req, gc: gc, header: h, snap: r.snap, status: status, body: body,
-		key: m.key, store: m.store, errs: len(gc.Errors), sent: m.sent,
+		key: m.key, store: m.store, errs: len(gc.Errors), sent: m.sent, index: m.index,
 	}
 	var o settled
 	if rt.shared {
@@ -200,6 +211,7 @@ type rendered struct {
 	store  bool
 	errs   int       // errors the handler attached
 	sent   time.Time // when the request went to the handler (SharedCache)
+	index  *Entry    // the Vary index the request was looked up under (SharedCache)
 }
 
 // settled is what settle made of a rendered response.

@@ -1,6 +1,9 @@
 package gincache
 
 import (
+	"cmp"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
@@ -16,14 +19,14 @@ import (
 // stored. This file holds its decision tree; the render, the coalescing and
 // the replay are the ones every route uses.
 
-// sharedStatuses are the final statuses a SharedCache route stores: those
-// RFC 9110 §15.1 calls heuristically cacheable, without 206 (RFC-CHECKLIST
-// S10), and the redirects 302 and 307, which are stored only with an explicit
-// lifetime (RFC 9111 §3: the cache must understand the status). Any other
-// status passes through untouched.
-var sharedStatuses = map[int]bool{
-	200: true, 203: true, 204: true, 300: true, 301: true, 302: true, 307: true, 308: true,
-	404: true, 405: true, 410: true, 414: true, 501: true,
+// sharedStatus reports whether a SharedCache route stores a response of this
+// status: one RFC 9110 §15.1 calls heuristically cacheable, but 206
+// (RFC-CHECKLIST S10), or the redirect 302 or 307, which are stored only with
+// an explicit lifetime (RFC 9111 §3: the cache must understand the status).
+// Any other status passes through untouched.
+func sharedStatus(status int) bool {
+	return heuristicStatuses[status] && status != http.StatusPartialContent ||
+		status == http.StatusFound || status == http.StatusTemporaryRedirect
 }
 
 // forwardedConditionals are the client's validators, taken off the request a
@@ -46,16 +49,22 @@ func (rt *route) serveShared(gc *gin.Context) {
 		key:   rt.key(gc),
 		store: req.Method == http.MethodGet && !rd.noStore, // S1, S7
 		fwd:   fwdURIMiss,
+		asked: rd.cc,
+	}
+	m.asked.noCache = rd.noCache // with Pragma's (RFC 9111 §5.4)
+	if !rt.honourNoCache {
+		m.asked.noCache, m.asked.maxAge, m.asked.minFresh = false, delta{}, delta{}
 	}
 	lookup := true
 	if req.Header.Get("Range") != "" { // S10
 		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "range"
 	}
 	if lookup {
-		e, err := rt.lookupShared(gc, m.key)
+		e, index, err := rt.lookupShared(gc, m.key)
+		m.index = index
 		switch {
 		case err == nil:
-			if rt.serveStoredShared(gc, e, rd, &m) {
+			if rt.serveStoredShared(gc, e, &m) {
 				return
 			}
 		case !errors.Is(err, ErrNotFound):
@@ -73,45 +82,53 @@ func (rt *route) serveShared(gc *gin.Context) {
 }
 
 // lookupShared returns the stored response for the request: under key, or,
-// when what is there is a Vary index, under the variant key that the
-// request's values of the listed headers select (RFC 9111 §4.1, R3).
-func (rt *route) lookupShared(gc *gin.Context, key string) (*Entry, error) {
+// when what is there is a Vary index, the variant that the request's values
+// of the listed headers select (RFC 9111 §4.1, R3), with the index.
+func (rt *route) lookupShared(gc *gin.Context, key string) (e, index *Entry, err error) {
 	ctx := gc.Request.Context()
-	e, err := rt.c.get(ctx, key)
+	e, err = rt.c.get(ctx, key)
 	if err != nil || !isVaryIndex(e) {
-		return e, err
+		return e, nil, err
 	}
-	return rt.c.get(ctx, varySuffix(key, gc.Request.Header, e.Header["Vary"]))
+	index = e
+	e, err = rt.c.get(ctx, variantKey(key, index, gc.Request.Header))
+	return e, index, err
 }
 
 // A Vary index is what a SharedCache route stores under a URL's key when
 // the response varies: the names of the request headers that select a
-// variant, each variant being stored under the key plus those headers'
-// values. Status 0 marks it; no response has that status.
+// variant (Header["Vary"]) and a random generation (Body). Each variant is
+// stored under the key, the generation and those headers' values, so
+// deleting the index (a purge of the key, an invalidation without tags)
+// orphans every variant: the next index has another generation. Status 0
+// marks it; no response has that status, and ordinary routes take it for
+// a miss.
 func isVaryIndex(e *Entry) bool { return e.Status == 0 }
 
-func varyIndex(names []string, now time.Time) *Entry {
-	return &Entry{Header: http.Header{"Vary": names}, StoredAt: now}
+func newVaryIndex(names []string, now time.Time) *Entry {
+	var gen [8]byte
+	_, _ = rand.Read(gen[:])
+	return &Entry{Header: http.Header{"Vary": names}, Body: []byte(hex.EncodeToString(gen[:])), StoredAt: now}
+}
+
+// variantKey is the key of the variant of key that h selects under index.
+func variantKey(key string, index *Entry, h http.Header) string {
+	return varySuffix(key+"\x00gen="+string(index.Body), h, index.Header["Vary"])
 }
 
 // serveStoredShared answers from e when RFC 9111 allows it without
 // validation for this request (§4.2, §5.2.1). Otherwise it prepares m for the
 // handler: a conditional request when e has a validator (§4.3.1), and e as
 // the fallback of a failure within the response's stale-if-error.
-func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, rd requestDirectives, m *miss) bool {
-	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(e.Header) { // S6, §3.5
+func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, m *miss) bool {
+	resp := parseCacheControl(e.Header["Cache-Control"])
+	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) { // S6, §3.5
 		m.fwd, m.detail = fwdBypass, "authorization"
 		return false
 	}
-	resp := parseCacheControl(e.Header["Cache-Control"])
 	life := rt.lifetime(e, resp)
 	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
-	asked := rd.cc
-	asked.noCache = rd.noCache // with Pragma's (RFC 9111 §5.4)
-	if !rt.honourNoCache {
-		asked.noCache, asked.maxAge, asked.minFresh = false, delta{}, delta{}
-	}
-	if !asked.noCache && requestAllows(asked, resp, age, life) {
+	if requestAllows(m.asked, resp, age, life) {
 		how := servedFresh
 		if age >= life {
 			how = servedMaxStale
@@ -120,8 +137,8 @@ func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, rd requestDirectiv
 		return true
 	}
 	m.fwd = fwdStale
-	if asked.noCache {
-		m.fwd = fwdRequest // R4: validated with the origin, not just re-rendered
+	if m.asked.noCache || age < life && !resp.noCache {
+		m.fwd = fwdRequest // R4: fresh, but the client asked for more (RFC 9211 §2.2)
 	}
 	if !m.store {
 		return false
@@ -137,8 +154,7 @@ func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, rd requestDirectiv
 
 // sharesWithAuthorization reports whether a response may be stored for, or
 // served to, a request with Authorization by a shared cache (RFC 9111 §3.5).
-func sharesWithAuthorization(h http.Header) bool {
-	cc := parseCacheControl(h["Cache-Control"])
+func sharesWithAuthorization(cc cacheControl) bool {
 	return cc.public || cc.mustRevalidate || cc.sMaxAge.set
 }
 
@@ -173,22 +189,34 @@ func (rt *route) entryLifetime(e *Entry) time.Duration {
 }
 
 // collapsible reports whether a request that waited on another request's
-// render (or another replica's) may be answered with e: any stored entry
-// of an ordinary route, which its key fully selects, and for a SharedCache
-// route a fresh response that does not vary and may go to this request
-// (RFC-CHECKLIST L3).
-func (rt *route) collapsible(gc *gin.Context, e *Entry) bool {
-	age := rt.c.cfg.now().Sub(e.StoredAt)
+// render (or another replica's) may be answered with e (RFC-CHECKLIST L3):
+// for an ordinary route, whose key fully selects the response, any fresh
+// entry; for a SharedCache route, one that this request could have been
+// served from the store (its own Authorization and Cache-Control, asked).
+// A Vary index never is.
+func (rt *route) collapsible(gc *gin.Context, e *Entry, asked *cacheControl) bool {
+	if isVaryIndex(e) {
+		return false
+	}
+	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
 	if !rt.shared {
 		return age < rt.p.ServerTTL
 	}
-	if isVaryIndex(e) || len(e.Header["Vary"]) > 0 {
+	resp := parseCacheControl(e.Header["Cache-Control"])
+	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) {
 		return false
 	}
-	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(e.Header) {
-		return false
+	return requestAllows(*asked, resp, age, rt.lifetime(e, resp))
+}
+
+// lookup is the store lookup of a request that waited for another
+// replica's render: a SharedCache route's picks the request's variant.
+func (rt *route) lookup(gc *gin.Context, key string) (*Entry, error) {
+	if rt.shared {
+		e, _, err := rt.lookupShared(gc, key)
+		return e, err
 	}
-	return age < rt.entryLifetime(e)
+	return rt.c.get(gc.Request.Context(), key)
 }
 
 // forward prepares the request a SharedCache route's handler sees: without
@@ -231,7 +259,7 @@ func (rt *route) settleShared(x rendered) settled {
 	if _, ok := dateOf(h); !ok {
 		h["Date"] = []string{now.UTC().Format(http.TimeFormat)}
 	}
-	o := settled{cacheable: sharedStatuses[x.status]}
+	o := settled{cacheable: sharedStatus(x.status)}
 	if o.cacheable {
 		o.etag = normalizeETag(h.Get("Etag"))
 		if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
@@ -260,7 +288,7 @@ func (rt *route) settleShared(x rendered) settled {
 		return o
 	}
 	e.Header = sharedHeader(h, x.snap, cc)
-	if err := rt.storeShared(x.gc, x.req, x.key, e, ttl); err != nil {
+	if err := rt.storeShared(x.gc, x.req, x.key, e, ttl, x.index); err != nil {
 		o.detail = "store-error"
 		return o
 	}
@@ -283,7 +311,7 @@ func (rt *route) sharedStorable(x rendered, cc cacheControl, e *Entry, cacheable
 		return 0, "set-cookie"
 	case listHas(h["Vary"], "*"):
 		return 0, "vary"
-	case x.req.Header.Get("Authorization") != "" && !(cc.public || cc.mustRevalidate || cc.sMaxAge.set):
+	case x.req.Header.Get("Authorization") != "" && !sharesWithAuthorization(cc):
 		return 0, "authorization"
 	}
 	life, explicit := freshnessLifetime(x.status, h, cc, rt.p.HeuristicFreshness)
@@ -318,16 +346,20 @@ func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 	return out
 }
 
-// storeShared stores e under key, or, when it varies, under the variant key
-// with a Vary index under key (RFC 9111 §4.1).
-func (rt *route) storeShared(gc *gin.Context, req *http.Request, key string, e *Entry, ttl time.Duration) error {
+// storeShared stores e under key, or, when it varies, under its variant key
+// with the Vary index under key (RFC 9111 §4.1). The index the request was
+// looked up under is kept while it names the same fields, so the variants
+// stored under it stay reachable.
+func (rt *route) storeShared(gc *gin.Context, req *http.Request, key string, e *Entry, ttl time.Duration, index *Entry) error {
 	tags := rt.entryTags(gc, req)
-	names := varyNames(e.Header["Vary"])
-	if len(names) > 0 {
-		if err := rt.c.set(req.Context(), key, varyIndex(names, e.StoredAt), rt.p.ServerTTL, tags); err != nil {
+	if names := varyNames(e.Header["Vary"]); len(names) > 0 {
+		if index == nil || !slices.Equal(index.Header["Vary"], names) {
+			index = newVaryIndex(names, rt.c.cfg.now())
+		}
+		if err := rt.c.set(req.Context(), key, index, rt.p.ServerTTL, tags); err != nil {
 			return err
 		}
-		key = varySuffix(key, req.Header, names)
+		key = variantKey(key, index, req.Header)
 	}
 	if err := rt.c.set(req.Context(), key, e, ttl, tags); err != nil {
 		return err
@@ -350,11 +382,12 @@ func varyNames(lines []string) []string {
 	return canonicalVary(names)
 }
 
-// updatable reports whether a field of a 304 updates the stored response
-// (RFC 9111 §3.2): not its Content-Length, which describes no body, nor the
-// fields that are never stored.
-func updatable(k string) bool {
-	return k != "Content-Length" && (!unstoredHeaders[k] || k == "Date")
+// updatable reports whether field k of a 304 with header h updates the
+// stored response (RFC 9111 §3.2): not its Content-Length, which describes
+// no body, nor the fields that are never stored, nor those its Connection
+// names (RFC 9110 §7.6.1).
+func updatable(k string, h http.Header) bool {
+	return k != "Content-Length" && (!unstoredHeaders[k] || k == "Date") && !listHas(h["Connection"], k)
 }
 
 // revalidated handles the handler's 304 to the conditional request made for
@@ -369,12 +402,13 @@ func (r *render) revalidated() {
 	canonicalize(h)
 	canonicalize(r.snap)
 	old := m.revalidate
-	if tag := normalizeETag(h.Get("Etag")); tag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
+	tag := normalizeETag(h.Get("Etag"))
+	if tag != "" && old.ETag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
 		rt.c.stats.uncacheable.Add(1)
 		rt.c.observe(gc, EventUncacheable, "mismatched-304", 0)
 		keys := []string{m.key}
-		if names := varyNames(old.Header["Vary"]); len(names) > 0 {
-			keys = append(keys, varySuffix(m.key, gc.Request.Header, names))
+		if m.index != nil {
+			keys = append(keys, variantKey(m.key, m.index, gc.Request.Header))
 		}
 		ctx, cancel := rt.c.deadline(gc.Request.Context()) // L6
 		if err := rt.c.store.Delete(ctx, keys...); err != nil {
@@ -390,7 +424,7 @@ func (r *render) revalidated() {
 	now := rt.c.cfg.now()
 	merged := old.Header.Clone()
 	for k, v := range h {
-		if updatable(k) && changed(h, r.snap, k) {
+		if updatable(k, h) && changed(h, r.snap, k) {
 			merged[k] = slices.Clip(slices.Clone(v))
 		}
 	}
@@ -401,7 +435,7 @@ func (r *render) revalidated() {
 		Status:       old.Status,
 		Header:       merged,
 		Body:         old.Body,
-		ETag:         old.ETag,
+		ETag:         cmp.Or(old.ETag, tag), // a 304 to If-Modified-Since may name its ETag
 		LastModified: old.LastModified,
 		StoredAt:     now.Add(-initialAge(h, m.sent, now)),
 	}
@@ -414,7 +448,7 @@ func (r *render) revalidated() {
 		errs: len(gc.Errors),
 	}, cc, e, true)
 	stored := false
-	if reason == "" && rt.storeShared(gc, gc.Request, m.key, e, ttl) == nil {
+	if reason == "" && rt.storeShared(gc, gc.Request, m.key, e, ttl, m.index) == nil {
 		stored = true
 		if m.flight != nil {
 			m.flight.entry = e

@@ -1,10 +1,13 @@
 package gincache_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,8 +21,8 @@ import (
 
 // origin is a handler standing in for an upstream server: it answers with
 // the status, header and body it is given, answers 304 when the request's
-// If-None-Match holds its ETag (as a real origin would), and records what it
-// was sent.
+// If-None-Match holds its ETag or, without one, its If-Modified-Since is its
+// Last-Modified (as a real origin would), and records what it was sent.
 type origin struct {
 	mu     sync.Mutex
 	status int
@@ -56,8 +59,9 @@ func (o *origin) handle(c *gin.Context) {
 		o.clock.Advance(o.delay)
 	}
 	h := c.Writer.Header()
-	etag := o.header.Get("Etag")
-	if inm := c.Request.Header.Get("If-None-Match"); etag != "" && inm == etag {
+	etag, lm := o.header.Get("Etag"), o.header.Get("Last-Modified")
+	inm, ims := c.Request.Header.Get("If-None-Match"), c.Request.Header.Get("If-Modified-Since")
+	if etag != "" && inm == etag || inm == "" && lm != "" && ims == lm {
 		src := o.header
 		if o.notMod != nil {
 			src = o.notMod
@@ -641,20 +645,33 @@ func TestSharedPolicyValidate(t *testing.T) {
 	}
 }
 
-// TestSharedCoalescing: concurrent misses share one render only when its
-// response may serve them all; a varying response never goes to a waiter
-// whose request selects another variant (RFC-CHECKLIST L3, RFC 9111 §4.1).
+// TestSharedCoalescing: concurrent misses share one render when its
+// response may serve every one of them: a waiter gets it only for its own
+// variant and within its own Cache-Control (RFC-CHECKLIST L3, RFC 9111 §4.1,
+// §5.2.1).
 func TestSharedCoalescing(t *testing.T) {
 	tests := []struct {
 		name     string
-		hdr      []string
+		hdr      []string // the origin's response
+		waiterRq []string // the waiter's request
 		wantRuns int64
 		waiter   []check
 	}{
-		{name: "a response that does not vary is shared", hdr: []string{"Cache-Control", "max-age=60"}, wantRuns: 1,
+		{name: "a response that does not vary is shared", hdr: []string{"Cache-Control", "max-age=60"},
+			waiterRq: []string{"Accept-Language", "fr"}, wantRuns: 1,
 			waiter: []check{hasBody("lang=en"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; collapsed")}},
-		{name: "a varying response is not: the waiter asks for its own", hdr: []string{"Cache-Control", "max-age=60", "Vary", "Accept-Language"},
-			wantRuns: 2, waiter: []check{hasBody("lang=fr"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+		{name: "a varying response is shared with the same variant", hdr: []string{"Cache-Control", "max-age=60", "Vary", "Accept-Language"},
+			waiterRq: []string{"Accept-Language", "en"}, wantRuns: 1,
+			waiter: []check{hasBody("lang=en"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; collapsed")}},
+		{name: "a varying response is not shared with another variant", hdr: []string{"Cache-Control", "max-age=60", "Vary", "Accept-Language"},
+			waiterRq: []string{"Accept-Language", "fr"}, wantRuns: 2,
+			waiter: []check{hasBody("lang=fr"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+		{name: "§5.2.1.1 a waiter whose max-age the response exceeds asks for its own", hdr: []string{"Cache-Control", "max-age=600", "Age", "30"},
+			waiterRq: []string{"Cache-Control", "max-age=0", "Accept-Language", "en"}, wantRuns: 2,
+			waiter: []check{hasBody("lang=en"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+		{name: "§3.5 a waiter with Authorization does not get a response not made for it", hdr: []string{"Cache-Control", "max-age=60"},
+			waiterRq: []string{"Authorization", "Bearer bob", "Accept-Language", "en"}, wantRuns: 2,
+			waiter: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=authorization")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -673,7 +690,7 @@ func TestSharedCoalescing(t *testing.T) {
 			waitFor(t, "the leader's render", func() bool { _, ok := gincache.FlightWaiters(e.cache, key); return ok })
 			var waiter *httptest.ResponseRecorder
 			wg.Add(1)
-			go func() { defer wg.Done(); waiter = e.do(http.MethodGet, "/page", "Accept-Language", "fr") }()
+			go func() { defer wg.Done(); waiter = e.do(http.MethodGet, "/page", tt.waiterRq...) }()
 			waitFor(t, "the waiter", func() bool { n, _ := gincache.FlightWaiters(e.cache, key); return n == 1 })
 			close(release)
 			wg.Wait()
@@ -682,4 +699,159 @@ func TestSharedCoalescing(t *testing.T) {
 			e.wantRuns(tt.wantRuns)
 		})
 	}
+}
+
+// TestStreamReleasesWaiters: a response that starts streaming lets the
+// requests waiting on its render go at once, to render their own; they do not
+// wait for the stream to end (RFC-CHECKLIST S8), on any route.
+func TestStreamReleasesWaiters(t *testing.T) {
+	for _, p := range []gincache.Policy{sharedPolicy, {Public: true, ServerTTL: time.Minute}} {
+		t.Run(fmt.Sprintf("shared=%v", p.SharedCache), func(t *testing.T) {
+			release := make(chan struct{})
+			var calls atomic.Int64
+			e := newEnv(t, p, func(c *gin.Context) {
+				c.Header("Cache-Control", "max-age=60")
+				c.Header("Content-Type", "text/event-stream")
+				c.String(http.StatusOK, "data: hello\n\n")
+				if calls.Add(1) == 1 { // the first client's stream stays open
+					c.Writer.Flush()
+					<-release
+				}
+			}, gincache.WithCoalesceTimeout(time.Hour))
+			key := gincache.Key(httptest.NewRequest(http.MethodGet, "/page", nil))
+			leader := make(chan *httptest.ResponseRecorder, 1)
+			go func() { leader <- e.do(http.MethodGet, "/page") }()
+			waitFor(t, "the first stream", func() bool { return calls.Load() == 1 })
+			waiting := make(chan *httptest.ResponseRecorder, 1)
+			go func() { waiting <- e.do(http.MethodGet, "/page") }()
+			var waiter *httptest.ResponseRecorder
+			select {
+			case waiter = <-waiting:
+			case <-time.After(10 * time.Second): // the coalesce timeout is an hour
+				t.Fatal("the second request waits for the first one's stream to end")
+			}
+			close(release)
+			runAll(t, waiter, hasStatus(200), hasBody("data: hello\n\n"))
+			runAll(t, <-leader, hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=streamed"))
+			if _, ok := gincache.FlightWaiters(e.cache, key); ok {
+				t.Error("a flight is still under way after both requests")
+			}
+		})
+	}
+}
+
+// TestSharedVaryIndex: what the Vary index must guarantee besides selection.
+func TestSharedVaryIndex(t *testing.T) {
+	newVarying := func(t *testing.T, opts ...gincache.Option) (*env, *origin) {
+		t.Helper()
+		var o *origin
+		e := newEnv(t, sharedPolicy, func(c *gin.Context) { o.handle(c) }, opts...)
+		o = newOrigin(e.clock, http.StatusOK, "v1", "Cache-Control", "max-age=600", "Vary", "Accept-Language")
+		version := "v1"
+		o.bodyOf = func(c *gin.Context) string {
+			if c.Request.Method == http.MethodPost {
+				version = "v2"
+			}
+			return version + ":" + c.GetHeader("Accept-Language")
+		}
+		return e, o
+	}
+	en, fr := []string{"Accept-Language", "en"}, []string{"Accept-Language", "fr"}
+
+	t.Run("R6 a purge of the URL's key orphans every variant", func(t *testing.T) {
+		e, _ := newVarying(t)
+		e.play([]step{{hdr: en, runs: 1}, {hdr: fr, runs: 2}})
+		e.do(http.MethodPost, "/page") // v2, and the store (a Tagger) drops the path
+		if err := e.cache.Purge(context.Background(), gincache.Key(httptest.NewRequest(http.MethodGet, "/page", nil))); err != nil {
+			t.Fatal(err)
+		}
+		e.play([]step{
+			{hdr: en, runs: 4, checks: []check{hasBody("v2:en")}},
+			{hdr: fr, runs: 5, checks: []check{hasBody("v2:fr")}}, // not the v1 variant under the old index
+		})
+	})
+	t.Run("R6 an invalidation without tags orphans every variant", func(t *testing.T) {
+		var o *origin
+		c := newClock()
+		untagged := struct{ gincache.Store }{memstore.New(memstore.WithClock(c.Now))} // hides SetTagged and PurgeTags
+		cache := gincache.New(untagged, gincache.WithClock(c.Now))
+		r := gin.New()
+		runs := 0
+		r.Match([]string{http.MethodGet, http.MethodPost}, "/page", cache.Handler(sharedPolicy), func(gc *gin.Context) { runs++; o.handle(gc) })
+		_, o = newVarying(t)
+		get := func(hdr []string) string {
+			req := httptest.NewRequest(http.MethodGet, "/page", nil)
+			req.Header.Set(hdr[0], hdr[1])
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			return w.Body.String()
+		}
+		get(en)
+		get(fr)
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/page", nil))
+		if got := get(en); got != "v2:en" {
+			t.Errorf("en after POST = %q; want v2:en", got)
+		}
+		if got := get(fr); got != "v2:fr" {
+			t.Errorf("fr after POST = %q; want v2:fr (the variant stored before the POST is gone)", got)
+		}
+	})
+	t.Run("variants stored under one index stay reachable", func(t *testing.T) {
+		e, _ := newVarying(t)
+		e.play([]step{{hdr: en, runs: 1}, {hdr: fr, runs: 2}, {hdr: en, runs: 2}, {hdr: fr, runs: 2}})
+	})
+	t.Run("an ordinary route on the same key takes the index for a miss", func(t *testing.T) {
+		e, _ := newVarying(t)
+		e.play([]step{{hdr: en, runs: 1}})
+		ordinary := gin.New()
+		other := gincache.New(e.store, gincache.WithClock(e.clock.Now))
+		ordinary.GET("/page", other.Handler(gincache.Policy{Public: true, ServerTTL: time.Hour}), page("real page"))
+		w := httptest.NewRecorder()
+		ordinary.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/page", nil))
+		runAll(t, w, hasStatus(200), hasBody("real page"), hasHeader("X-Cache", "MISS"))
+	})
+	t.Run("credentials in a variant key are hashed, never kept or logged", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "hi", "Cache-Control", "public, max-age=60", "Vary", "Authorization, Cookie")
+		e.play([]step{{hdr: []string{"Authorization", "Bearer sk-live-SECRET", "Cookie", "session=SECRET2"}, runs: 1}})
+		e.store.fail(errBroken)
+		e.play([]step{{hdr: []string{"Authorization", "Bearer sk-live-SECRET", "Cookie", "session=SECRET2"}, runs: 2}})
+		if logs := e.logs.String(); !strings.Contains(logs, "store is broken") || strings.Contains(logs, "SECRET") {
+			t.Errorf("logs = %s; want the store error without the credentials", logs)
+		}
+		_ = o
+	})
+}
+
+// TestSharedRevalidationDetails: the 304 update's finer rules (RFC 9111
+// §3.2, §4.3.4) and how the Cache-Status tells a request's refusal from
+// staleness (RFC 9211 §2.2).
+func TestSharedRevalidationDetails(t *testing.T) {
+	t.Run("§3.2 fields a 304's Connection names are not stored", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Cache-Control": {"max-age=100"}, "Etag": {`"v1"`}, "Connection": {"X-Hop"}, "X-Hop": {"this hop only"}}
+		e.play([]step{{advance: 20 * time.Second, runs: 2}, {runs: 2, checks: []check{noHeader("X-Hop"), hasHeader("Cache-Control", "max-age=100")}}})
+		if v, ok := e.stored("/page").Header["X-Hop"]; ok {
+			t.Errorf("stored X-Hop = %q; want it left out", v)
+		}
+	})
+	t.Run("§4.3.4 a 304 to If-Modified-Since may bring the ETag", func(t *testing.T) {
+		lm := httpDate(newClock().Now().Add(-time.Hour))
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Last-Modified", lm)
+		e.play([]step{{runs: 1}})
+		o.header.Set("Etag", `"v1"`)
+		o.notMod = http.Header{"Cache-Control": {"max-age=100"}, "Etag": {`"v1"`}}
+		e.play([]step{
+			{advance: 20 * time.Second, hdr: []string{"If-None-Match", `"v1"`}, runs: 2, checks: []check{hasStatus(http.StatusNotModified)}},
+			{advance: 10 * time.Second, runs: 2, checks: []check{hasStatus(200), hasBody("v1"), hasHeader("Etag", `"v1"`)}},
+		})
+	})
+	t.Run("RFC 9211 a fresh response refused by the request is fwd=request", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=600", "Etag", `"v1"`)
+		e.play([]step{
+			{runs: 1},
+			{advance: 5 * time.Second, hdr: []string{"Cache-Control", "max-age=0"}, runs: 2,
+				checks: []check{hasHeader("Cache-Status", "gincache; fwd=request; stored; fwd-status=304")}},
+		})
+	})
 }

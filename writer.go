@@ -126,6 +126,9 @@ func (w *bodyWriter) Flush() {
 
 // Hijack hands the connection to the handler; nothing is stored or written.
 func (w *bodyWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.streaming && w.beforeStream != nil {
+		w.beforeStream() // the connection may stay open for long: let waiters go
+	}
 	w.hijacked = true
 	w.streaming = true
 	return w.ResponseWriter.Hijack()
