@@ -315,7 +315,7 @@ func (rt *route) sharedStorable(x rendered, cc cacheControl, e *Entry, cacheable
 		return 0, "authorization"
 	}
 	life, explicit := freshnessLifetime(x.status, h, cc, rt.p.HeuristicFreshness)
-	if !explicit && !heuristicStatuses[x.status] {
+	if !explicit && !heuristicStatuses[x.status] && !cc.public {
 		return 0, "no-lifetime" // §3: nothing says it may be stored
 	}
 	remaining := life - rt.c.cfg.now().Sub(e.StoredAt)

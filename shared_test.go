@@ -1,6 +1,7 @@
 package gincache_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -135,6 +136,7 @@ func TestSharedFreshness(t *testing.T) {
 	tests := []struct {
 		name   string
 		policy gincache.Policy
+		status int // default 200
 		hdr    []string
 		steps  []step
 	}{
@@ -249,6 +251,20 @@ func TestSharedFreshness(t *testing.T) {
 			},
 		},
 		{
+			name:   "§4.2.2 public lets a heuristic lifetime apply to any storable status",
+			policy: gincache.Policy{SharedCache: true, ServerTTL: time.Hour, HeuristicFreshness: 0.1},
+			status: http.StatusFound,
+			hdr:    []string{"Cache-Control", "public", "Date", httpDate(now), "Last-Modified", httpDate(now.Add(-1000 * time.Second))},
+			steps:  []step{{runs: 1}, {advance: 99 * time.Second, runs: 1}, {advance: time.Second, runs: 2}},
+		},
+		{
+			name:   "§4.2.2 without public a 302 gets no heuristic lifetime",
+			policy: gincache.Policy{SharedCache: true, ServerTTL: time.Hour, HeuristicFreshness: 0.1},
+			status: http.StatusFound,
+			hdr:    []string{"Date", httpDate(now), "Last-Modified", httpDate(now.Add(-1000 * time.Second))},
+			steps:  []step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=no-lifetime")}}, {runs: 2}},
+		},
+		{
 			name: "ServerTTL caps a longer lifetime",
 			hdr:  []string{"Cache-Control", "max-age=999999"},
 			steps: []step{
@@ -264,7 +280,7 @@ func TestSharedFreshness(t *testing.T) {
 			if !p.SharedCache {
 				p = sharedPolicy
 			}
-			e, _ := newShared(t, p, http.StatusOK, "hello", tt.hdr...)
+			e, _ := newShared(t, p, cmp.Or(tt.status, http.StatusOK), "hello", tt.hdr...)
 			e.play(tt.steps)
 		})
 	}
