@@ -10,20 +10,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/internal/leaktest"
 )
 
-// waitFor polls cond until it holds; it fails the test after a few seconds.
-// It waits for goroutines to reach a state, never for time to pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
+// waitFor polls cond until it holds: it waits for goroutines to reach a
+// state, never for time to pass.
+var waitFor = leaktest.WaitFor
 
 // TestCoalescing: concurrent misses for one key share one render; waiters
 // never receive a response that is not storable (RFC-CHECKLIST L3).

@@ -88,16 +88,11 @@ type miss struct {
 }
 
 func (rt *route) serve(gc *gin.Context) {
-	if describing(gc, description{policy: rt.p}) {
+	rd, ok := rt.begin(gc)
+	if !ok {
 		return
 	}
 	req := gc.Request
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		rt.bypassMethod(gc)
-		return
-	}
-
-	rd := parseRequestDirectives(req.Header)
 	lookup := rt.store
 	m := miss{
 		store: rt.store && req.Method == http.MethodGet && !rd.noStore, // S1, S7
@@ -137,13 +132,33 @@ func (rt *route) serve(gc *gin.Context) {
 		}
 	}
 	if rd.onlyIfCached { // R5
-		h := gc.Writer.Header()
-		h[headerCacheState] = onlyIfCached
-		h[headerXCache] = xMiss
-		gc.AbortWithStatus(http.StatusGatewayTimeout)
+		onlyIfCachedMiss(gc)
 		return
 	}
 	rt.miss(gc, m, lookup)
+}
+
+// begin is what every route does first: answer Audit, pass methods other
+// than GET and HEAD through (invalidating after a success), and read the
+// request's Cache-Control. ok is false when the request is answered.
+func (rt *route) begin(gc *gin.Context) (rd requestDirectives, ok bool) {
+	if describing(gc, description{policy: rt.p}) {
+		return rd, false
+	}
+	if m := gc.Request.Method; m != http.MethodGet && m != http.MethodHead {
+		rt.bypassMethod(gc)
+		return rd, false
+	}
+	return parseRequestDirectives(gc.Request.Header), true
+}
+
+// onlyIfCachedMiss answers a request with only-if-cached that the store
+// cannot: 504 (RFC 9111 §5.2.1.7, RFC-CHECKLIST R5).
+func onlyIfCachedMiss(gc *gin.Context) {
+	h := gc.Writer.Header()
+	h[headerCacheState] = onlyIfCached
+	h[headerXCache] = xMiss
+	gc.AbortWithStatus(http.StatusGatewayTimeout)
 }
 
 // bypassMethod passes a request of another method than GET or HEAD to the

@@ -36,15 +36,11 @@ var forwardedConditionals = []string{"If-None-Match", "If-Modified-Since"}
 
 // serveShared is the decision tree of a SharedCache route.
 func (rt *route) serveShared(gc *gin.Context) {
-	if describing(gc, description{policy: rt.p}) {
+	rd, ok := rt.begin(gc)
+	if !ok {
 		return
 	}
 	req := gc.Request
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		rt.bypassMethod(gc)
-		return
-	}
-	rd := parseRequestDirectives(req.Header)
 	m := miss{
 		key:   rt.key(gc),
 		store: req.Method == http.MethodGet && !rd.noStore, // S1, S7
@@ -71,11 +67,8 @@ func (rt *route) serveShared(gc *gin.Context) {
 			m.detail = "store-error"
 		}
 	}
-	if rd.onlyIfCached { // R5, RFC 9111 §5.2.1.7
-		h := gc.Writer.Header()
-		h[headerCacheState] = onlyIfCached
-		h[headerXCache] = xMiss
-		gc.AbortWithStatus(http.StatusGatewayTimeout)
+	if rd.onlyIfCached { // R5
+		onlyIfCachedMiss(gc)
 		return
 	}
 	rt.miss(gc, m, lookup)
