@@ -30,6 +30,12 @@
 //	}), index)
 //	r.GET("/api/items", gincache.NoStore(), listItems) // never cached anywhere
 //
+// A handler that knows better than a fixed policy — an API whose freshness
+// depends on its data, or an httputil.ReverseProxy in front of another
+// service — takes Policy{SharedCache: true}: the route then behaves as an
+// RFC 9111 shared cache, storing what the response's own Cache-Control,
+// Expires and Vary allow and revalidating stale copies with the handler.
+//
 // Every response of a caching route says what happened in Cache-Status
 // (RFC 9211), e.g. "gincache; hit; ttl=297" or "gincache; fwd=uri-miss; stored",
 // and in the seed's X-Cache: MISS, "HIT from Server" or, for a 304,

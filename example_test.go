@@ -103,3 +103,32 @@ func ExampleKey() {
 	// Output:
 	// example.com/search?q=gin&page=2
 }
+
+// A handler that decides its own freshness, as an upstream service behind a
+// reverse proxy does: the route stores what the response's Cache-Control
+// allows, serves it while fresh, then revalidates it with the handler.
+func ExamplePolicy_sharedCache() {
+	cache := gincache.New(memstore.New())
+	r := gin.New()
+	renders := 0
+	r.GET("/prices", cache.Handler(gincache.Policy{SharedCache: true, ServerTTL: time.Hour}), func(c *gin.Context) {
+		renders++
+		c.Header("Cache-Control", "public, max-age=30") // the data says how fresh it is
+		c.Header("ETag", `"prices-v1"`)
+		if c.GetHeader("If-None-Match") == `"prices-v1"` {
+			c.Status(http.StatusNotModified) // unchanged: the cache keeps its copy
+			return
+		}
+		c.String(http.StatusOK, "EUR 1.00")
+	})
+	for range 2 {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/prices", nil))
+		fmt.Println(w.Code, w.Header().Get("X-Cache"), w.Header().Get("Cache-Control"), w.Body)
+	}
+	fmt.Println("renders:", renders)
+	// Output:
+	// 200 MISS public, max-age=30 EUR 1.00
+	// 200 HIT from Server public, max-age=30 EUR 1.00
+	// renders: 1
+}
