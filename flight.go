@@ -91,6 +91,9 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
+		if e != nil && rt.shared && m.store && rt.revalidatable(gc, e) {
+			m.revalidate = e // a no-cache response, say: validated, not rendered again in full
+		}
 		return false
 	}
 	m.flight = f

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 )
@@ -33,14 +34,17 @@ func (rt *route) refresh(gc *gin.Context, key string) {
 	go func() {
 		defer rt.c.background.Done()
 		defer cancel()
-		defer rt.c.flights.land(key, f)
+		// A refresh that streams lets requests waiting on it go at once, as a
+		// foreground render does; land runs once either way.
+		land := sync.OnceFunc(func() { rt.c.flights.land(key, f) })
+		defer land()
 		defer func() {
 			if v := recover(); v != nil {
 				rt.c.cfg.logger.Error("gincache: background refresh panicked; the stale entry stays", "key", key, "panic", v)
 			}
 		}()
 		var w bodyWriter
-		w.reset(&sinkWriter{header: http.Header{}}, rt.c.cfg.maxBody, nil)
+		w.reset(&sinkWriter{header: http.Header{}}, rt.c.cfg.maxBody, land)
 		cp.Writer = &w
 		handler(cp)
 		if w.streaming {

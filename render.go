@@ -119,9 +119,10 @@ func (r *render) streamHeaders() {
 }
 
 // clientCacheControl sends the policy's Cache-Control for a cacheable status,
-// unless the handler set its own.
+// unless the handler set its own. A SharedCache route sends none of its own.
 func (rt *route) clientCacheControl(h, snap http.Header, status int) {
 	switch {
+	case rt.shared:
 	case changed(h, snap, "Cache-Control"):
 	case rt.c.cfg.statuses[status]:
 		h["Cache-Control"] = rt.cc

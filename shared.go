@@ -202,6 +202,16 @@ func (rt *route) collapsible(gc *gin.Context, e *Entry, asked *cacheControl) boo
 	return requestAllows(*asked, resp, age, rt.lifetime(e, resp))
 }
 
+// revalidatable reports whether this request may have e validated with
+// the handler and then served: e has a validator, and a request with
+// Authorization only uses a response made to be shared (RFC 9111 §3.5).
+func (rt *route) revalidatable(gc *gin.Context, e *Entry) bool {
+	if isVaryIndex(e) || !hasValidator(e) {
+		return false
+	}
+	return gc.Request.Header.Get("Authorization") == "" || sharesWithAuthorization(parseCacheControl(e.Header["Cache-Control"]))
+}
+
 // lookup is the store lookup of a request that waited for another
 // replica's render: a SharedCache route's picks the request's variant.
 func (rt *route) lookup(gc *gin.Context, key string) (*Entry, error) {
@@ -340,14 +350,20 @@ func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 }
 
 // storeShared stores e under key, or, when it varies, under its variant key
-// with the Vary index under key (RFC 9111 §4.1). The index the request was
-// looked up under is kept while it names the same fields, so the variants
-// stored under it stay reachable.
+// with the Vary index under key (RFC 9111 §4.1). The index in the store is
+// kept while it names the same fields, so the variants stored under it stay
+// reachable.
 func (rt *route) storeShared(gc *gin.Context, req *http.Request, key string, e *Entry, ttl time.Duration, index *Entry) error {
 	tags := rt.entryTags(gc, req)
 	if names := varyNames(e.Header["Vary"]); len(names) > 0 {
 		if index == nil || !slices.Equal(index.Header["Vary"], names) {
+			// The request may have been looked up before a concurrent
+			// render (here or on another replica) stored an index: its
+			// variants stay reachable if this one joins it.
 			index = newVaryIndex(names, rt.c.cfg.now())
+			if cur, err := rt.c.get(req.Context(), key); err == nil && isVaryIndex(cur) && slices.Equal(cur.Header["Vary"], names) {
+				index = cur
+			}
 		}
 		if err := rt.c.set(req.Context(), key, index, rt.p.ServerTTL, tags); err != nil {
 			return err

@@ -871,3 +871,101 @@ func TestSharedRevalidationDetails(t *testing.T) {
 		})
 	})
 }
+
+// TestSharedSecondReview: what a second review found, pinned.
+func TestSharedSecondReview(t *testing.T) {
+	concurrently := func(t *testing.T, e *env, o *origin, leaderRq, waiterRq []string) {
+		t.Helper()
+		release := make(chan struct{})
+		var first sync.Once
+		body := o.bodyOf
+		o.bodyOf = func(c *gin.Context) string {
+			first.Do(func() { <-release })
+			if body != nil {
+				return body(c)
+			}
+			return o.body
+		}
+		key := gincache.Key(httptest.NewRequest(http.MethodGet, "/page", nil))
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); e.do(http.MethodGet, "/page", leaderRq...) }()
+		waitFor(t, "the leader", func() bool { _, ok := gincache.FlightWaiters(e.cache, key); return ok })
+		go func() { defer wg.Done(); e.do(http.MethodGet, "/page", waiterRq...) }()
+		waitFor(t, "the waiter", func() bool { n, _ := gincache.FlightWaiters(e.cache, key); return n == 1 })
+		close(release)
+		wg.Wait()
+		o.bodyOf = body
+	}
+	t.Run("§4.1 a waiter's own variant joins the leader's index", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=600", "Vary", "Accept-Language")
+		o.bodyOf = func(c *gin.Context) string { return "lang=" + c.GetHeader("Accept-Language") }
+		concurrently(t, e, o, []string{"Accept-Language", "en"}, []string{"Accept-Language", "fr"})
+		e.wantRuns(2)
+		e.play([]step{
+			{hdr: []string{"Accept-Language", "fr"}, runs: 2, checks: []check{hasBody("lang=fr")}},
+			{hdr: []string{"Accept-Language", "en"}, runs: 2, checks: []check{hasBody("lang=en")}}, // not orphaned
+		})
+	})
+	t.Run("§5.2.2.4 a waiter on a no-cache response revalidates instead of rendering in full", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "no-cache", "Etag", `"v1"`)
+		concurrently(t, e, o, nil, nil)
+		e.wantRuns(2)
+		if got := o.last(t).Get("If-None-Match"); got != `"v1"` {
+			t.Errorf("the waiter's request upstream had If-None-Match %q; want %q", got, `"v1"`)
+		}
+	})
+	t.Run("§3.5 a waiter with Authorization does not revalidate a response not made for it", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "no-cache", "Etag", `"v1"`)
+		concurrently(t, e, o, nil, []string{"Authorization", "Bearer bob"})
+		if got := o.last(t).Get("If-None-Match"); got != "" {
+			t.Errorf("the authorized waiter's request upstream had If-None-Match %q; want a request of its own", got)
+		}
+	})
+	t.Run("a streamed response keeps the Cache-Control set outside the route", func(t *testing.T) {
+		for _, stream := range []bool{false, true} {
+			cache := gincache.New(memstore.New())
+			r := gin.New()
+			r.Use(func(gc *gin.Context) { gc.Header("Cache-Control", "no-transform"); gc.Next() })
+			r.GET("/page", cache.Handler(sharedPolicy), func(gc *gin.Context) {
+				gc.String(http.StatusOK, "x")
+				if stream {
+					gc.Writer.Flush()
+				}
+			})
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/page", nil))
+			if got := w.Header().Get("Cache-Control"); got != "no-transform" {
+				t.Errorf("stream=%v: Cache-Control = %q; want %q", stream, got, "no-transform")
+			}
+		}
+	})
+}
+
+// TestRefreshStreamReleasesWaiters: a background refresh that streams lets a
+// request waiting on it go at once, as a foreground render does.
+func TestRefreshStreamReleasesWaiters(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int64
+	e := newEnv(t, gincache.Policy{Public: true, ServerTTL: time.Minute, StaleWhileRevalidate: time.Minute}, func(c *gin.Context) {
+		c.String(http.StatusOK, "data: hello\n\n")
+		if calls.Add(1) == 2 { // the background refresh streams and stays open
+			c.Writer.Flush()
+			<-release
+		}
+	}, gincache.WithCoalesceTimeout(time.Hour))
+	e.do(http.MethodGet, "/page")
+	e.clock.Advance(90 * time.Second)
+	e.do(http.MethodGet, "/page") // stale: served, and the refresh starts
+	waitFor(t, "the refresh", func() bool { return calls.Load() == 2 })
+	e.clock.Advance(time.Minute) // past the window: a miss that would join the refresh's flight
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() { done <- e.do(http.MethodGet, "/page") }()
+	select {
+	case w := <-done:
+		runAll(t, w, hasStatus(200), hasBody("data: hello\n\n"))
+	case <-time.After(10 * time.Second): // the coalesce timeout is an hour
+		t.Fatal("the miss waits for the streaming refresh to end")
+	}
+}
