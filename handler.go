@@ -193,7 +193,7 @@ func (rt *route) serveStored(gc *gin.Context, e *Entry, key string) (done bool, 
 		return true, nil
 	case age < rt.p.ServerTTL+rt.p.StaleWhileRevalidate:
 		rt.replay(gc, e, servedStale, age, 0)
-		rt.refresh(gc, key)
+		rt.refresh(gc, key, nil, nil)
 		return true, nil
 	case age < rt.p.ServerTTL+rt.p.StaleIfError:
 		return false, e

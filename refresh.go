@@ -17,7 +17,11 @@ import (
 // request) with a clone of the request on a context detached from the
 // client but bounded by the refresh timeout, writing into a writer of its
 // own. Middleware between this one and the handler does not run again.
-func (rt *route) refresh(gc *gin.Context, key string) {
+//
+// An ordinary route renders the full response. A SharedCache route asks
+// with stale's validators, as a cache revalidates (RFC 9111 §4.3.1): a 304
+// refreshes stale, stored under the Vary index it was found under.
+func (rt *route) refresh(gc *gin.Context, key string, stale, index *Entry) {
 	f, leader := rt.c.flights.join(key)
 	if !leader {
 		return // a render or refresh of key is already under way
@@ -27,7 +31,10 @@ func (rt *route) refresh(gc *gin.Context, key string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(gc.Request.Context()), rt.c.cfg.refreshTimeout)
 	req := gc.Request.Clone(ctx)
 	for _, k := range conditionalRequestHeaders {
-		req.Header.Del(k) // the refresh renders the full response
+		req.Header.Del(k) // the client's own validators are not the cache's
+	}
+	if rt.shared {
+		setValidators(req.Header, stale)
 	}
 	cp.Request = req
 	rt.c.background.Add(1)
@@ -46,15 +53,24 @@ func (rt *route) refresh(gc *gin.Context, key string) {
 		var w bodyWriter
 		w.reset(&sinkWriter{header: http.Header{}}, rt.c.cfg.maxBody, land)
 		cp.Writer = &w
+		sent := rt.c.cfg.now()
 		handler(cp)
-		if w.streaming {
-			return
-		}
-		o := rt.settle(rendered{
+		x := rendered{
 			req: req, gc: cp, header: w.Header(), snap: http.Header{}, status: w.status, body: w.buf.Bytes(),
-			key: key, store: true, errs: len(cp.Errors),
-		})
-		f.entry = o.entry
+			key: key, store: true, errs: len(cp.Errors), sent: sent, index: index,
+		}
+		switch {
+		case w.streaming:
+		case rt.shared && w.status == http.StatusNotModified:
+			canonicalize(x.header)
+			if e, ok := rt.refreshed(stale, x.header, x.snap, sent); ok && rt.storeRefreshed(cp, req, key, e, index) {
+				f.entry = e
+			}
+		case rt.shared:
+			f.entry = rt.settleShared(x).entry
+		default:
+			f.entry = rt.settle(x).entry
+		}
 	}()
 }
 

@@ -129,8 +129,15 @@ func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, m *miss) bool {
 		rt.replay(gc, e, how, age, 0)
 		return true
 	}
+	asked := m.asked
+	if swr := resp.staleWhileRevalidate; swr.set && age >= life && age < life+swr.d && !forbidsStale(resp) &&
+		m.store && !asked.noCache && !asked.maxAge.set && !asked.minFresh.set { // RFC 5861 §3
+		rt.replay(gc, e, servedStale, age, 0)
+		rt.refresh(gc, m.key, e, m.index)
+		return true
+	}
 	m.fwd = fwdStale
-	if m.asked.noCache || age < life && !resp.noCache {
+	if asked.noCache || age < life && !resp.noCache {
 		m.fwd = fwdRequest // R4: fresh, but the client asked for more (RFC 9211 §2.2)
 	}
 	if !m.store {
@@ -238,16 +245,21 @@ func (rt *route) forward(gc *gin.Context, m *miss) *http.Request {
 	for _, k := range forwardedConditionals {
 		delete(out.Header, k)
 	}
-	if e := m.revalidate; e != nil {
-		if e.ETag != "" {
-			out.Header["If-None-Match"] = []string{e.ETag}
-		}
-		if lm, ok := e.Header["Last-Modified"]; ok {
-			out.Header["If-Modified-Since"] = lm
-		}
+	if m.revalidate != nil {
+		setValidators(out.Header, m.revalidate)
 	}
 	gc.Request = out
 	return req
+}
+
+// setValidators makes h a conditional request for e (RFC 9111 §4.3.1).
+func setValidators(h http.Header, e *Entry) {
+	if e.ETag != "" {
+		h["If-None-Match"] = []string{e.ETag}
+	}
+	if lm, ok := e.Header["Last-Modified"]; ok {
+		h["If-Modified-Since"] = lm
+	}
 }
 
 // settleShared is settle for a SharedCache route: the response keeps the
@@ -400,19 +412,17 @@ func updatable(k string, h http.Header) bool {
 }
 
 // revalidated handles the handler's 304 to the conditional request made for
-// m.revalidate: the stored response's header is updated with the 304's
-// (RFC 9111 §4.3.4), stored again as fresh as the 304 says, and replayed,
-// the client's own validators deciding between 200 and 304. A 304 whose
-// entity-tag is not the stored one cannot update it; the entry is dropped
-// and the client gets a 502.
+// m.revalidate: the stored response is updated (see refreshed), stored
+// again, and replayed, the client's own validators deciding between 200 and
+// 304. A 304 whose entity-tag is not the stored one cannot update it; the
+// entry is dropped and the client gets a 502.
 func (r *render) revalidated() {
 	rt, gc, m := r.rt, r.gc, r.m
 	h := r.w.ResponseWriter.Header()
 	canonicalize(h)
 	canonicalize(r.snap)
-	old := m.revalidate
-	tag := normalizeETag(h.Get("Etag"))
-	if tag != "" && old.ETag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
+	e, ok := rt.refreshed(m.revalidate, h, r.snap, m.sent)
+	if !ok {
 		rt.c.stats.uncacheable.Add(1)
 		rt.c.observe(gc, EventUncacheable, "mismatched-304", 0)
 		keys := []string{m.key}
@@ -430,42 +440,58 @@ func (r *render) revalidated() {
 		gc.AbortWithStatus(http.StatusBadGateway)
 		return
 	}
+	stored := rt.storeRefreshed(gc, gc.Request, m.key, e, m.index)
+	if stored && m.flight != nil {
+		m.flight.entry = e
+	}
+	r.restoreHeader(h)
+	status := forwardStatus(m.fwd, stored, "") + "; fwd-status=304"
+	rt.replayWith(gc, e, servedRevalidated, rt.c.cfg.now().Sub(e.StoredAt), []string{status})
+}
+
+// refreshed is old updated by a 304 with header h (RFC 9111 §4.3.4): the
+// 304's fields replace the stored ones (those the handler set, see snap,
+// and may be stored, see updatable), it carries a Date (the time it came,
+// when it has none), and its age starts from the 304. ok is false when the
+// 304 names another entity-tag than old's: it does not validate old. A stored
+// response with only Last-Modified takes the 304's entity-tag.
+func (rt *route) refreshed(old *Entry, h, snap http.Header, sent time.Time) (e *Entry, ok bool) {
+	tag := normalizeETag(h.Get("Etag"))
+	if tag != "" && old.ETag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
+		return nil, false
+	}
 	now := rt.c.cfg.now()
 	merged := old.Header.Clone()
 	for k, v := range h {
-		if updatable(k, h) && changed(h, r.snap, k) {
+		if updatable(k, h) && changed(h, snap, k) {
 			merged[k] = slices.Clip(slices.Clone(v))
 		}
 	}
-	if _, ok := dateOf(h); !ok || !changed(h, r.snap, "Date") { // RFC 9110 §6.6.1
+	if _, ok := dateOf(h); !ok || !changed(h, snap, "Date") { // RFC 9110 §6.6.1
 		merged["Date"] = []string{now.UTC().Format(http.TimeFormat)}
 	}
-	e := &Entry{
+	e = &Entry{
 		Status:       old.Status,
 		Header:       merged,
 		Body:         old.Body,
-		ETag:         cmp.Or(old.ETag, tag), // a 304 to If-Modified-Since may name its ETag
+		ETag:         cmp.Or(old.ETag, tag),
 		LastModified: old.LastModified,
-		StoredAt:     now.Add(-initialAge(h, m.sent, now)),
+		StoredAt:     now.Add(-initialAge(h, sent, now)),
 	}
 	if t, err := http.ParseTime(merged.Get("Last-Modified")); err == nil {
 		e.LastModified = t.UTC()
 	}
-	cc := parseCacheControl(merged["Cache-Control"])
+	return e, true
+}
+
+// storeRefreshed stores a response updated by a 304 when it may still be
+// stored (its new Cache-Control may say otherwise), and reports whether it was.
+func (rt *route) storeRefreshed(gc *gin.Context, req *http.Request, key string, e, index *Entry) bool {
 	ttl, reason := rt.sharedStorable(rendered{
-		req: gc.Request, gc: gc, header: merged, snap: http.Header{}, status: e.Status, key: m.key, store: true,
+		req: req, gc: gc, header: e.Header, snap: http.Header{}, status: e.Status, key: key, store: true,
 		errs: len(gc.Errors),
-	}, cc, e, true)
-	stored := false
-	if reason == "" && rt.storeShared(gc, gc.Request, m.key, e, ttl, m.index) == nil {
-		stored = true
-		if m.flight != nil {
-			m.flight.entry = e
-		}
-	}
-	r.restoreHeader(h)
-	status := forwardStatus(m.fwd, stored, "") + "; fwd-status=304"
-	rt.replayWith(gc, e, servedRevalidated, now.Sub(e.StoredAt), []string{status})
+	}, parseCacheControl(e.Header["Cache-Control"]), e, true)
+	return reason == "" && rt.storeShared(gc, req, key, e, ttl, index) == nil
 }
 
 // restoreHeader takes the handler's response fields off the live header,

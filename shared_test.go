@@ -969,3 +969,53 @@ func TestRefreshStreamReleasesWaiters(t *testing.T) {
 		t.Fatal("the miss waits for the streaming refresh to end")
 	}
 }
+
+// TestSharedStaleWhileRevalidate: the response's own stale-while-revalidate
+// (RFC 5861 §3, RFC-CHECKLIST R7): within the window the stale copy is served
+// at once and one background request revalidates it.
+func TestSharedStaleWhileRevalidate(t *testing.T) {
+	swr := []string{"Cache-Control", "max-age=10, stale-while-revalidate=30", "Etag", `"v1"`}
+	tests := []struct {
+		name string
+		resp []string
+		hdr  []string // the request after 20 s
+		runs int64    // after it and its background refresh
+		want []check
+	}{
+		{name: "within the window: stale at once, revalidated behind", resp: swr, runs: 2,
+			want: []check{hasStatus(200), hasBody("v1"), hasHeader("Cache-Status", "gincache; hit; ttl=-10; detail=stale-while-revalidate"), hasHeader("Age", "20")}},
+		{name: "§5.2.2.2 must-revalidate forbids it", resp: []string{"Cache-Control", "max-age=10, stale-while-revalidate=30, must-revalidate", "Etag", `"v1"`},
+			runs: 2, want: []check{hasHeader("Cache-Status", "gincache; fwd=stale; stored; fwd-status=304")}},
+		{name: "§5.2.1.1 a client's max-age asks for better", resp: swr, hdr: []string{"Cache-Control", "max-age=5"},
+			runs: 2, want: []check{hasHeader("Cache-Status", "gincache; fwd=stale; stored; fwd-status=304")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", tt.resp...)
+			e.play([]step{{runs: 1}})
+			e.clock.Advance(20 * time.Second)
+			w := e.do(http.MethodGet, "/page", tt.hdr...)
+			e.cache.Wait()
+			runAll(t, w, tt.want...)
+			e.wantRuns(tt.runs)
+			if got := o.last(t).Get("If-None-Match"); got != `"v1"` {
+				t.Errorf("the revalidation sent If-None-Match %q; want %q", got, `"v1"`)
+			}
+			e.play([]step{{advance: 5 * time.Second, runs: tt.runs, checks: []check{hasHeader("X-Cache", "HIT from Server"), hasHeader("Age", "5")}}})
+		})
+	}
+	t.Run("past the window the request waits for the revalidation", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", swr...)
+		e.play([]step{{runs: 1}, {advance: 41 * time.Second, runs: 2, checks: []check{hasHeader("Cache-Status", "gincache; fwd=stale; stored; fwd-status=304")}}})
+	})
+	t.Run("a changed response replaces the stale one behind the client", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", swr...)
+		e.play([]step{{runs: 1}})
+		o.set("Cache-Control", "max-age=10, stale-while-revalidate=30", "Etag", `"v2"`)
+		o.body = "v2"
+		e.clock.Advance(20 * time.Second)
+		runAll(t, e.do(http.MethodGet, "/page"), hasBody("v1")) // the refresh runs behind it
+		e.cache.Wait()
+		e.play([]step{{runs: 2, checks: []check{hasBody("v2"), hasHeader("X-Cache", "HIT from Server")}}})
+	})
+}
