@@ -110,9 +110,11 @@ func variantKey(key string, index *Entry, h http.Header) string {
 }
 
 // serveStoredShared answers from e when RFC 9111 allows it without
-// validation for this request (§4.2, §5.2.1). Otherwise it prepares m for the
-// handler: a conditional request when e has a validator (§4.3.1), and e as
-// the fallback of a failure within the response's stale-if-error.
+// validation for this request (§4.2, §5.2.1), or stale within the response's
+// stale-while-revalidate while a background request revalidates it (RFC 5861
+// §3). Otherwise it prepares m for the handler: a conditional request when e
+// has a validator (§4.3.1), and e as the fallback of a failure within the
+// response's stale-if-error.
 func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, m *miss) bool {
 	resp := parseCacheControl(e.Header["Cache-Control"])
 	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) { // S6, §3.5
