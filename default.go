@@ -73,11 +73,16 @@ type chain struct {
 	explicit bool // a Handler or NoStore
 }
 
-// chainOf analyses gc's handler chain, once per method and route pattern:
-// a route's chain does not change once it is registered. The answers live in
-// a copy-on-write map, so a lookup takes no lock and allocates nothing.
+// chainOf analyses gc's handler chain, once per route: a route's chain does
+// not change once it is registered. The answers live in a copy-on-write map,
+// so a lookup takes no lock and allocates nothing.
+//
+// A route is named by its handler chain itself, not by its method and
+// pattern: two engines sharing one Cache may register the same pattern with
+// different chains, and one's explicit Handler must not make the other's
+// Default step aside.
 func (c *Cache) chainOf(gc *gin.Context) chain {
-	k := chainKey{gc.Request.Method, gc.FullPath()}
+	k := chainKeyOf(gc)
 	if m := c.chains.Load(); m != nil {
 		if ch, ok := (*m)[k]; ok {
 			return ch
@@ -103,8 +108,31 @@ func (c *Cache) chainOf(gc *gin.Context) chain {
 	return ch
 }
 
-// chainKey names a route: its method and pattern.
-type chainKey struct{ method, path string }
+// chainKey names a route: where its handler chain lives. gin builds one
+// chain slice per registered route (and keeps it for the engine's life), so
+// its address tells routes of different engines apart. When gin's layout is
+// not the one handlersField knows, the method and pattern name it instead.
+type chainKey struct {
+	chain        uintptr
+	method, path string
+}
+
+// handlersField is the index of gin.Context's handler chain, found once.
+var handlersField = sync.OnceValue(func() int {
+	f, ok := reflect.TypeFor[gin.Context]().FieldByName("handlers")
+	if !ok || f.Type != reflect.TypeFor[gin.HandlersChain]() || len(f.Index) != 1 {
+		return -1
+	}
+	return f.Index[0]
+})
+
+func chainKeyOf(gc *gin.Context) chainKey {
+	if i := handlersField(); i >= 0 {
+		// Pointer reads the slice's data address; it never dereferences it.
+		return chainKey{chain: reflect.ValueOf(gc).Elem().Field(i).Pointer()}
+	}
+	return chainKey{method: gc.Request.Method, path: gc.FullPath()}
+}
 
 type kind int
 
@@ -126,7 +154,7 @@ var (
 func handlerKind(name string) kind {
 	handlerNamesOnce.Do(func() {
 		handlerNames = map[string]kind{
-			funcName((&route{}).serve):        kindRoute,
+			funcName((&route{}).handle):       kindRoute,
 			funcName(noStore):                 kindNoStore,
 			funcName((&defaultRoute{}).serve): kindDefault,
 			funcName((&selfCaching{}).serve):  kindSelf,

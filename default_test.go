@@ -136,3 +136,62 @@ func TestAudit(t *testing.T) {
 		}
 	}
 }
+
+// Two engines sharing one Cache, with one pattern: the route one engine gives
+// its own policy must not make the other engine's Default step aside.
+func TestDefaultPerEngine(t *testing.T) {
+	cache := gincache.New(memstore.New())
+	a, b := gin.New(), gin.New()
+	a.GET("/p", cache.Handler(gincache.Policy{Public: true, MaxAge: time.Hour, ServerTTL: time.Hour}), page("a"))
+	b.Use(cache.Default(pagePolicy))
+	b.GET("/p", page("b"))
+	get := func(r *gin.Engine) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/p", nil)
+		if r == b {
+			req.Host = "b.example" // its own pages, in the same store
+		}
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w
+	}
+	// a first, so its explicit chain is the one remembered for "GET /p".
+	runAll(t, get(a), hasBody("a"), hasHeader("Cache-Control", "public, max-age=3600"))
+	runAll(t, get(b), hasBody("b"), hasHeader("Cache-Control", "public, no-cache, max-age=0"),
+		hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+	runAll(t, get(a), hasBody("a"), hasHeader("Cache-Control", "public, max-age=3600"))
+	report, err := gincache.Audit(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report) != 1 || report[0].Source != gincache.SourceDefault {
+		t.Errorf("Audit(b) = %+v; want GET /p from the default", report)
+	}
+}
+
+// A SharedCache route under a Default is a route with its own policy: the
+// Default steps aside, the response keeps its own Cache-Control, and Audit
+// says explicit.
+func TestDefaultStepsAsideForSharedCache(t *testing.T) {
+	cache := gincache.New(memstore.New())
+	r := gin.New()
+	r.Use(cache.Default(gincache.Policy{NoStore: true}))
+	r.GET("/up", cache.Handler(gincache.Policy{SharedCache: true, ServerTTL: time.Hour}), func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=60")
+		c.String(200, "upstream")
+	})
+	for i, want := range []string{"gincache; fwd=uri-miss; stored", "gincache; hit; ttl=60"} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/up", nil))
+		runAll(t, w, hasStatus(200), hasBody("upstream"), hasHeader("Cache-Control", "public, max-age=60"), noHeader("Pragma"))
+		if got := w.Header().Get("Cache-Status"); got != want {
+			t.Errorf("request %d: Cache-Status = %q; want %q", i, got, want)
+		}
+	}
+	report, err := gincache.Audit(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report) != 1 || report[0].Source != gincache.SourceExplicit || !report[0].Policy.SharedCache {
+		t.Errorf("Audit = %+v; want GET /up explicit, SharedCache", report)
+	}
+}

@@ -65,9 +65,18 @@ func (c *Cache) Handler(p Policy) gin.HandlerFunc {
 	}
 	if p.SharedCache {
 		rt.shared, rt.cc, rt.storeTTL = true, nil, p.ServerTTL
-		return rt.serveShared
 	}
-	return rt.serve
+	return rt.handle
+}
+
+// handle is the one entry point of every route Handler returns, whatever its
+// mode, so that Default and Audit recognise each as a route's own policy.
+func (rt *route) handle(gc *gin.Context) {
+	if rt.shared {
+		rt.serveShared(gc)
+		return
+	}
+	rt.serve(gc)
 }
 
 // miss is what serve decided for a request the handler will render.
