@@ -142,6 +142,7 @@ func TestAudit(t *testing.T) {
 func TestDefaultPerEngine(t *testing.T) {
 	cache := gincache.New(memstore.New())
 	a, b := gin.New(), gin.New()
+	a.Use(cache.Default(pagePolicy))
 	a.GET("/p", cache.Handler(gincache.Policy{Public: true, MaxAge: time.Hour, ServerTTL: time.Hour}), page("a"))
 	b.Use(cache.Default(pagePolicy))
 	b.GET("/p", page("b"))
