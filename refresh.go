@@ -16,7 +16,9 @@ import (
 // handler on a copy of the context (gin.Context.Copy, safe outside the
 // request) with a clone of the request on a context detached from the
 // client but bounded by the refresh timeout, writing into a writer of its
-// own. Middleware between this one and the handler does not run again.
+// own. Middleware between this one and the handler does not run again. The
+// refresh is a GET whatever the method of the request that started it: a
+// HEAD in the stale window refreshes the page for the GETs that follow.
 //
 // An ordinary route renders the full response. A SharedCache route asks
 // with stale's validators, as a cache revalidates (RFC 9111 §4.3.1): a 304
@@ -30,6 +32,13 @@ func (rt *route) refresh(gc *gin.Context, key string, stale, index *Entry) {
 	handler := gc.Handler()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(gc.Request.Context()), rt.c.cfg.refreshTimeout)
 	req := gc.Request.Clone(ctx)
+	// What is stored is what a GET gets: a refresh started by a HEAD must
+	// not store the bodiless response a handler writes for HEAD
+	// (http.ServeContent, c.File, a proxy) under the GET's key. And it
+	// carries no body: the client's belongs to the client's connection.
+	req.Method = http.MethodGet
+	req.Body, req.ContentLength, req.TransferEncoding = http.NoBody, 0, nil
+	req.Header.Del("Content-Length")
 	for _, k := range conditionalRequestHeaders {
 		req.Header.Del(k) // the client's own validators are not the cache's
 	}

@@ -3,6 +3,7 @@ package gincache_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -168,4 +169,30 @@ func TestStaleIfError(t *testing.T) {
 		e.clock.Advance(7 * time.Minute)
 		runAll(t, e.do(http.MethodGet, "/page"), hasStatus(503), hasBody("busy"))
 	})
+}
+
+// TestStaleWhileRevalidateHeadRefreshesTheGet: a HEAD in the stale window
+// starts a refresh that renders and stores what a GET gets. A handler that
+// writes no body for HEAD (http.ServeContent here) must not leave an empty
+// page, with the full page's Content-Length, for every GET after it.
+func TestStaleWhileRevalidateHeadRefreshesTheGet(t *testing.T) {
+	var version atomic.Int64
+	page := strings.Repeat("x", 1000)
+	p := gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute, StaleWhileRevalidate: 30 * time.Second}
+	e := newEnv(t, p, func(c *gin.Context) {
+		v := version.Add(1)
+		c.Header("Content-Type", "text/plain")
+		http.ServeContent(c.Writer, c.Request, "", time.Time{}, strings.NewReader(fmt.Sprintf("v%d%s", v, page)))
+	})
+	runAll(t, e.do(http.MethodGet, "/page"), hasStatus(200), hasBody("v1"+page))
+	e.clock.Advance(61 * time.Second)
+	runAll(t, e.do(http.MethodHead, "/page"), hasStatus(200), hasBody(""),
+		hasHeader("Cache-Status", "gincache; hit; ttl=-1; detail=stale-while-revalidate"))
+	e.cache.Wait()
+	e.wantRuns(2)
+	runAll(t, e.do(http.MethodGet, "/page"), hasStatus(200), hasBody("v2"+page),
+		hasHeader("Content-Length", "1002"), hasHeader("Cache-Status", "gincache; hit; ttl=60"))
+	if got := e.stored("/page"); len(got.Body) != 1002 {
+		t.Errorf("stored body is %d bytes; want 1002", len(got.Body))
+	}
 }
