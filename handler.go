@@ -111,6 +111,8 @@ func (rt *route) serve(gc *gin.Context) {
 		m.fwd = fwdBypass
 	}
 	switch {
+	case hasContent(req):
+		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, detailRequestBody
 	case req.Header.Get("Range") != "": // S10
 		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "range"
 	case !rt.p.Public && req.Header.Get("Authorization") != "": // S6

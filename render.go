@@ -114,6 +114,9 @@ func (r *render) streamHeaders() {
 	canonicalize(h)
 	canonicalize(r.snap)
 	r.rt.clientCacheControl(h, r.snap, r.w.status)
+	if r.m.detail == detailRequestBody {
+		h["Cache-Control"] = noStoreCC
+	}
 	h[headerCacheState] = []string{forwardStatus(r.m.fwd, false, "streamed")}
 	h[headerXCache] = xMiss
 }
@@ -175,6 +178,9 @@ func (r *render) finish() {
 		detail = o.detail
 	}
 	h[headerCacheState] = []string{forwardStatus(m.fwd, o.entry != nil, detail)}
+	if m.detail == detailRequestBody {
+		h["Cache-Control"] = noStoreCC // nor may a cache after this one (hasContent)
+	}
 
 	if o.cacheable && status/100 == 2 && notModified(req.Header, o.etag, o.lastModified) { // C3, C5
 		for _, k := range representationHeaders { // N3; a Set-Cookie, say, still goes out

@@ -47,3 +47,18 @@ func parseRequestDirectives(h http.Header) requestDirectives {
 		cc:           cc,
 	}
 }
+
+// detailRequestBody is the Cache-Status detail of a GET or HEAD that carries
+// content.
+const detailRequestBody = "request-body"
+
+// hasContent reports whether a request carries content: a Content-Length
+// above zero or a body of unknown length (chunked, or HTTP/2 without one).
+// Content on a GET or HEAD has no defined semantics (RFC 9110 §9.3.1,
+// §9.3.2), but it reaches the handler, which may answer it differently; the
+// key does not hold it, so such a request is never served from the store
+// nor stored ("fat GET" poisoning), and its response tells caches after
+// this one to store nothing either. It still goes to the handler.
+func hasContent(r *http.Request) bool {
+	return r.ContentLength != 0 || len(r.TransferEncoding) > 0
+}

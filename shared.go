@@ -52,7 +52,10 @@ func (rt *route) serveShared(gc *gin.Context) {
 		m.asked.noCache, m.asked.maxAge, m.asked.minFresh = false, delta{}, delta{}
 	}
 	lookup := true
-	if req.Header.Get("Range") != "" { // S10
+	switch {
+	case hasContent(req):
+		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, detailRequestBody
+	case req.Header.Get("Range") != "": // S10
 		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "range"
 	}
 	if lookup {
