@@ -212,14 +212,18 @@ func (rt *route) serveStored(gc *gin.Context, e *Entry, key string) (done bool, 
 	return false, nil
 }
 
-// key is the store key: the prefix, the policy's key or the default one, and
-// the values of the headers the policy varies on (R3).
+// key is the store key: the prefix, the scheme when it is https, the
+// policy's key or the default one, and the values of the headers the policy
+// varies on (R3).
 func (rt *route) key(gc *gin.Context) string {
 	var k string
 	if rt.p.Key != nil {
 		k = rt.p.Key(gc)
 	} else {
 		k = Key(gc.Request)
+	}
+	if rt.c.cfg.https(gc.Request) { // RFC 9111 §2: the target URI, scheme included
+		return rt.c.cfg.prefix + httpsMark + varySuffix(k, gc.Request.Header, rt.vary)
 	}
 	return rt.c.cfg.prefix + varySuffix(k, gc.Request.Header, rt.vary)
 }

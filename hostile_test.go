@@ -63,3 +63,77 @@ func TestFatGetIsNotCached(t *testing.T) {
 		})
 	}
 }
+
+// redirectToHTTPS redirects plain HTTP to https and serves the page over it,
+// with the scheme read as scheme says.
+func redirectToHTTPS(scheme func(*http.Request) bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !scheme(c.Request) {
+			c.Redirect(http.StatusMovedPermanently, "https://example.com/page")
+			return
+		}
+		c.String(200, "secure")
+	}
+}
+
+// The scheme is part of every key (RFC 9111 §2, the target URI): a redirect
+// from http to https stored by a plain-HTTP request never reaches an HTTPS
+// client, which would loop.
+func TestSchemeIsPartOfTheKey(t *testing.T) {
+	p := gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute}
+	t.Run("the connection's TLS", func(t *testing.T) {
+		e := newEnv(t, p, redirectToHTTPS(func(r *http.Request) bool { return r.TLS != nil }),
+			gincache.WithStatuses(200, 301))
+		runAll(t, e.do(http.MethodGet, "/page"), hasStatus(301), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+		runAll(t, e.do(http.MethodGet, "https://example.com/page"), hasStatus(200), hasBody("secure"),
+			hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+		runAll(t, e.do(http.MethodGet, "https://example.com/page"), hasStatus(200), hasBody("secure"), hasHeader("X-Cache", "HIT from Server"))
+		runAll(t, e.do(http.MethodGet, "/page"), hasStatus(301), hasHeader("X-Cache", "HIT from Server"))
+		e.wantRuns(2)
+		e.wantStored(2)
+		// Purging the key, or the URL, drops both schemes.
+		if err := e.cache.Purge(t.Context(), "example.com/page"); err != nil {
+			t.Fatal(err)
+		}
+		e.wantStored(0)
+	})
+	t.Run("a trusted proxy's header, WithScheme", func(t *testing.T) {
+		proto := func(r *http.Request) string { return r.Header.Get("X-Forwarded-Proto") }
+		e := newEnv(t, p, redirectToHTTPS(func(r *http.Request) bool { return proto(r) == "https" }),
+			gincache.WithStatuses(200, 301), gincache.WithScheme(proto))
+		runAll(t, e.do(http.MethodGet, "/page"), hasStatus(301))
+		runAll(t, e.do(http.MethodGet, "/page", "X-Forwarded-Proto", "https"), hasStatus(200), hasBody("secure"))
+		runAll(t, e.do(http.MethodGet, "/page", "X-Forwarded-Proto", "https"), hasStatus(200), hasHeader("X-Cache", "HIT from Server"))
+		e.wantRuns(2)
+		// Inventing schemes makes no new keys: anything but https is http.
+		for _, v := range []string{"ftp", "HTTP", "https ", "https\x00", "javascript"} {
+			runAll(t, e.do(http.MethodGet, "/page", "X-Forwarded-Proto", v), hasStatus(301), hasHeader("X-Cache", "HIT from Server"))
+		}
+		runAll(t, e.do(http.MethodGet, "/page", "X-Forwarded-Proto", "HTTPS"), hasStatus(200), hasHeader("X-Cache", "HIT from Server"))
+		e.wantRuns(2)
+		e.wantStored(2)
+	})
+	t.Run("a write over https invalidates both schemes", func(t *testing.T) {
+		e := newEnv(t, p, func(c *gin.Context) { c.String(200, "page") })
+		e.do(http.MethodGet, "/page")
+		e.do(http.MethodGet, "https://example.com/page")
+		e.wantStored(2)
+		runAll(t, e.do(http.MethodPost, "https://example.com/page"), hasStatus(200))
+		e.wantStored(0)
+	})
+}
+
+// Every spelling of one resource shares its key and its invalidation (RFC
+// 3986 §6.2.2): gin routes "/p%61ge" as "/page", so a write to one spelling
+// must drop what another stored, and a hit for one is a hit for all.
+func TestPathSpellingsShareKeyAndInvalidation(t *testing.T) {
+	p := gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute}
+	e := newEnv(t, p, func(c *gin.Context) { c.String(200, "page") })
+	runAll(t, e.do(http.MethodGet, "/page?q=%c3%a9"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+	runAll(t, e.do(http.MethodGet, "/p%61ge?q=%C3%A9"), hasBody("page"), hasHeader("X-Cache", "HIT from Server"))
+	runAll(t, e.do(http.MethodGet, "/%70age?q=%c3%A9"), hasBody("page"), hasHeader("X-Cache", "HIT from Server"))
+	e.wantRuns(1)
+	e.wantStored(1)
+	runAll(t, e.do(http.MethodPost, "/p%61g%65"), hasStatus(200))
+	e.wantStored(0)
+}

@@ -2,11 +2,14 @@ package gincache
 
 import (
 	"bufio"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // keyRequest is a GET for target (origin-form, as a server reads it) sent with
@@ -45,6 +48,13 @@ func TestKey(t *testing.T) {
 		{name: "escaped slash kept", host: "a.com", target: "/a%2Fb", want: "a.com/a%2Fb"},
 		{name: "escaped question mark kept", host: "a.com", target: "/a%3Fb", want: "a.com/a%3Fb"},
 		{name: "escaped UTF-8 kept", host: "a.com", target: "/caf%C3%A9", want: "a.com/caf%C3%A9"},
+		// RFC 3986 §6.2.2.1, §6.2.2.2: one spelling for one resource.
+		{name: "escape case normalised", host: "a.com", target: "/caf%c3%a9", want: "a.com/caf%C3%A9"},
+		{name: "escaped unreserved decoded", host: "a.com", target: "/it%65ms", want: "a.com/items"},
+		{name: "escaped unreserved marks decoded", host: "a.com", target: "/%2D%2e%5F%7e", want: "a.com/-._~"},
+		{name: "escaped reserved kept, case normalised", host: "a.com", target: "/a%2fb", want: "a.com/a%2Fb"},
+		{name: "query escapes normalised", host: "a.com", target: "/p?q=%61%2f", want: "a.com/p?q=a%2F"},
+		{name: "invalid query escape kept", host: "a.com", target: "/p?q=%zz%4", want: "a.com/p?q=%zz%4"},
 		{name: "path case kept", host: "a.com", target: "/A", want: "a.com/A"},
 		{name: "trailing slash kept", host: "a.com", target: "/a/", want: "a.com/a/"},
 	}
@@ -80,6 +90,10 @@ func TestKeyCollisions(t *testing.T) {
 		{name: "path case", a: req{"a.com", "/A"}, b: req{"a.com", "/a"}},
 		{name: "host case", a: req{"A.COM", "/p?q"}, b: req{"a.com", "/p?q"}, same: true},
 		{name: "bare question mark", a: req{"a.com", "/p?"}, b: req{"a.com", "/p"}, same: true},
+		{name: "escaped unreserved", a: req{"a.com", "/it%65ms"}, b: req{"a.com", "/items"}, same: true},
+		{name: "escape case", a: req{"a.com", "/caf%c3%a9"}, b: req{"a.com", "/caf%C3%A9"}, same: true},
+		{name: "query escaped unreserved", a: req{"a.com", "/p?q=%41"}, b: req{"a.com", "/p?q=A"}, same: true},
+		{name: "query escaped reserved", a: req{"a.com", "/p?q=%26"}, b: req{"a.com", "/p?q=&"}},
 		{
 			// net/http takes req.Host from an absolute-form request line
 			// ("GET http://\u212a.com/ HTTP/1.1") without the Host header's
@@ -120,14 +134,29 @@ func lowerASCII(s string) string {
 // urlID is what the default key must tell apart, everything a handler sees of
 // the URL: the host up to ASCII case (and only ASCII: "\u212a.com" is not
 // "k.com"), the path both decoded and escaped ("/a%2Fb" is not "/a/b", though
-// both decode to the same Path), and the raw query byte for byte (parameter
-// order and escapes count). Two requests are the same URL when their urlIDs
+// both decode to the same Path), and the raw query (parameter order and
+// escapes of reserved characters count), both escaped forms up to RFC 3986
+// §6.2.2's normalisation. Two requests are the same URL when their urlIDs
 // are equal; a bare "?" leaves RawQuery empty, so it is the same URL as none.
 type urlID struct{ host, path, escapedPath, query string }
 
 func idOf(r *http.Request) urlID {
-	return urlID{lowerASCII(r.Host), r.URL.Path, r.URL.EscapedPath(), r.URL.RawQuery}
+	return urlID{lowerASCII(r.Host), r.URL.Path, rfc3986Normal(r.URL.EscapedPath()), rfc3986Normal(r.URL.RawQuery)}
 }
+
+// rfc3986Normal is the test's own reading of RFC 3986 §6.2.2.1–2: every
+// valid percent-encoding upper-cased, those of unreserved characters decoded.
+func rfc3986Normal(s string) string {
+	return escapeRE.ReplaceAllStringFunc(s, func(esc string) string {
+		b, _ := hex.DecodeString(esc[1:])
+		if c := rune(b[0]); unicode.IsLetter(c) && c < 0x80 || unicode.IsDigit(c) && c < 0x80 || strings.ContainsRune("-._~", c) {
+			return string(c)
+		}
+		return strings.ToUpper(esc)
+	})
+}
+
+var escapeRE = regexp.MustCompile(`%[0-9a-fA-F]{2}`)
 
 // fieldRequest builds a GET by setting the URL fields directly, as a server
 // would after parsing, without the parsing.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -45,6 +46,7 @@ type config struct {
 	observer       Observer
 	coalesceWait   time.Duration
 	refreshTimeout time.Duration
+	scheme         func(*http.Request) string // nil: the connection's (TLS or not)
 }
 
 func defaultConfig() config {
@@ -151,4 +153,27 @@ func WithClock(now func() time.Time) Option {
 			c.now = now
 		}
 	})
+}
+
+// WithScheme names the source of a request's scheme, which every key holds
+// (RFC 9111 §2: the target URI): an http-to-https redirect stored for a
+// plain-HTTP request must never reach an HTTPS client. Without it the scheme
+// is the connection's: https when the request came over TLS. Behind a proxy
+// that terminates TLS, return what the proxy says, from a header it always
+// overwrites (never one a client can set past it), e.g.
+//
+//	gincache.WithScheme(func(r *http.Request) string { return r.Header.Get("X-Forwarded-Proto") })
+//
+// Any answer but "https" (in any case) counts as http, so no client can
+// multiply the keys of a page by inventing schemes.
+func WithScheme(scheme func(r *http.Request) string) Option {
+	return optionFunc(func(c *config) { c.scheme = scheme })
+}
+
+// https reports whether r is to be keyed as an https request.
+func (c *config) https(r *http.Request) bool {
+	if c.scheme == nil {
+		return r.TLS != nil
+	}
+	return strings.EqualFold(c.scheme(r), "https")
 }

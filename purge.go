@@ -26,14 +26,14 @@ func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // Purge deletes the entries stored under keys, as Key or a Policy's Key
-// computes them (the Cache's prefix is added here). A policy with Vary stores
+// computes them (the Cache's prefix is added here), in both schemes. A policy with Vary stores
 // one entry per variant under longer keys; PurgeURL drops them all.
 func (c *Cache) Purge(ctx context.Context, keys ...string) error {
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
-	full := make([]string, len(keys))
-	for i, k := range keys {
-		full[i] = c.cfg.prefix + k
+	full := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		full = append(full, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
 	}
 	return c.store.Delete(ctx, full...)
 }
@@ -73,7 +73,8 @@ func (c *Cache) purgePath(ctx context.Context, req *http.Request) error {
 	if tg, ok := c.store.(Tagger); ok {
 		return tg.PurgeTags(ctx, pathTag(c.cfg.prefix, req))
 	}
-	return c.store.Delete(ctx, c.cfg.prefix+Key(req))
+	k := Key(req)
+	return c.store.Delete(ctx, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
 }
 
 // safeMethods do not change state on the origin (RFC 9110 §9.2.1); every

@@ -25,9 +25,11 @@ func Tag(c *gin.Context, tags ...string) {
 // unsafe request to the path, or PurgeURL, drops all its queries and variants.
 const pathTagPrefix = "path:"
 
-// pathTag is the tag of every entry stored for r's host and path.
+// pathTag is the tag of every entry stored for r's host and path, in every
+// scheme: a write over https invalidates what plain HTTP stored of the path
+// too. The path is normalised as in Key.
 func pathTag(prefix string, r *http.Request) string {
-	return prefix + pathTagPrefix + keyHost(r.Host) + r.URL.EscapedPath()
+	return prefix + pathTagPrefix + keyHost(r.Host) + normalizeEscapes(r.URL.EscapedPath())
 }
 
 // entryTags are the tags an entry is stored with: its path tag, the policy's
