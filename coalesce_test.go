@@ -115,22 +115,92 @@ func TestCoalescingIsBounded(t *testing.T) {
 	e.wantRuns(2)
 }
 
-// TestHardRefreshDoesNotWait: a client's no-cache renders at once, even
-// while another render of the key is under way.
-func TestHardRefreshDoesNotWait(t *testing.T) {
-	release := make(chan struct{})
-	var first atomic.Bool
+// TestHardRefreshStorm: concurrent no-cache requests (hard reloads) share
+// one render that started after they came (RFC 9111 §5.2.1.4), so no client
+// multiplies the origin's work by sending a header: the render under way
+// when they came is waited out, not taken, and the next is shared.
+func TestHardRefreshStorm(t *testing.T) {
+	const n = 40
+	var version atomic.Int64
+	gates := []chan struct{}{make(chan struct{}), make(chan struct{})}
 	e := newEnv(t, shell, func(c *gin.Context) {
-		if first.CompareAndSwap(false, true) {
-			<-release
+		v := version.Add(1)
+		if v <= 2 {
+			<-gates[v-1]
+		}
+		c.String(200, "v%d", v)
+	})
+	key := gincache.Key(httptest.NewRequest(http.MethodGet, "/page", nil))
+	var wg sync.WaitGroup
+	var first *httptest.ResponseRecorder
+	wg.Go(func() { first = e.do(http.MethodGet, "/page") })
+	waitFor(t, "the first render to start", func() bool { return version.Load() == 1 })
+	reloads := make([]*httptest.ResponseRecorder, n)
+	for i := range n {
+		wg.Go(func() { reloads[i] = e.do(http.MethodGet, "/page", "Cache-Control", "no-cache") })
+	}
+	waitFor(t, "the reloads to wait out the render under way", func() bool {
+		w, ok := gincache.FlightWaiters(e.cache, key)
+		return ok && w == n
+	})
+	close(gates[0])
+	waitFor(t, "the reloads to share the next render", func() bool {
+		w, ok := gincache.FlightWaiters(e.cache, key)
+		return version.Load() == 2 && ok && w == n-1
+	})
+	close(gates[1])
+	wg.Wait()
+	e.wantRuns(2)
+	runAll(t, first, hasBody("v1"))
+	var led int
+	for _, w := range reloads {
+		runAll(t, w, hasStatus(200), hasBody("v2")) // never the render that started before they came
+		if w.Header().Get("Cache-Status") == "gincache; fwd=request; stored" {
+			led++
+		}
+	}
+	if led != 1 {
+		t.Errorf("%d reloads rendered; want 1", led)
+	}
+	if s := e.cache.Stats(); s.Collapsed != n-1 {
+		t.Errorf("Stats().Collapsed = %d; want %d", s.Collapsed, n-1)
+	}
+}
+
+// TestHardRefreshAlone: a no-cache request with no other render of its key
+// under way renders at once.
+func TestHardRefreshAlone(t *testing.T) {
+	e := newEnv(t, shell, page("x"))
+	e.do(http.MethodGet, "/page")
+	runAll(t, e.do(http.MethodGet, "/page", "Cache-Control", "no-cache"), hasHeader("Cache-Status", "gincache; fwd=request; stored"))
+	e.wantRuns(2)
+}
+
+// TestLostLeader: a render that never returns (a handler ignoring its
+// context) holds the requests of its key for one coalesce timeout at most,
+// not forever: a flight older than that is taken for lost, and the next
+// miss renders at once.
+func TestLostLeader(t *testing.T) {
+	hang := make(chan struct{})
+	defer close(hang)
+	var calls atomic.Int64
+	e := newEnv(t, shell, func(c *gin.Context) {
+		if calls.Add(1) == 1 {
+			<-hang // never returns while the test runs
 		}
 		c.String(200, "x")
-	})
-	var wg sync.WaitGroup
-	wg.Go(func() { e.do(http.MethodGet, "/page") })
-	waitFor(t, "the slow render to start", func() bool { return first.Load() })
-	runAll(t, e.do(http.MethodGet, "/page", "Cache-Control", "no-cache"), hasHeader("Cache-Status", "gincache; fwd=request; stored"))
-	close(release)
-	wg.Wait()
+	}, gincache.WithCoalesceTimeout(time.Hour))
+	go e.do(http.MethodGet, "/page")
+	waitFor(t, "the render to hang", func() bool { return calls.Load() == 1 })
+	e.clock.Advance(time.Hour + time.Second)
+	done := make(chan *httptest.ResponseRecorder)
+	go func() { done <- e.do(http.MethodGet, "/page") }()
+	select {
+	case w := <-done:
+		runAll(t, w, hasStatus(200), hasBody("x"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+	case <-time.After(10 * time.Second):
+		t.Fatal("a miss waited on a render lost for longer than the coalesce timeout")
+	}
+	runAll(t, e.do(http.MethodGet, "/page"), hasHeader("X-Cache", "HIT from Server"))
 	e.wantRuns(2)
 }

@@ -16,29 +16,71 @@ type flight struct {
 	done    chan struct{}
 	entry   *Entry       // set by the renderer before done closes; nil: nothing storable
 	waiters atomic.Int32 // requests waiting on it, for tests and metrics
+	seq     uint64       // when it started, in the order of flights (see flights.mark)
+	started time.Time    // when it started, to give up on a leader that never returns
 }
 
-// flights holds the renders in progress, by store key. The mutex guards only
-// the map; waiting is per key, on each flight's channel.
+// flights holds the renders in progress, by store key. The mutex guards the
+// map and the sequence; waiting is per key, on each flight's channel.
 type flights struct {
-	mu sync.Mutex
-	m  map[string]*flight
+	mu  sync.Mutex
+	m   map[string]*flight
+	seq uint64 // the last flight's seq
 }
 
 // join returns the flight for key, starting one (leader true) if none runs.
-func (fs *flights) join(key string) (f *flight, leader bool) {
+// A flight older than lost is taken for lost (a handler that ignores its
+// context never returns): a new one replaces it, so one hung render costs
+// the requests of its key one coalesce timeout, not one each forever.
+func (fs *flights) join(key string, now time.Time, lost time.Duration) (f *flight, leader bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if f, ok := fs.m[key]; ok {
+	if f, ok := fs.m[key]; ok && now.Sub(f.started) < lost {
 		f.waiters.Add(1)
 		return f, false
 	}
 	if fs.m == nil {
 		fs.m = make(map[string]*flight)
 	}
-	f = &flight{done: make(chan struct{})}
+	fs.seq++
+	f = &flight{done: make(chan struct{}), seq: fs.seq, started: now}
 	fs.m[key] = f
 	return f, true
+}
+
+// mark returns a point in the order of flights: a flight whose seq is
+// greater started after mark was called.
+func (fs *flights) mark() uint64 {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.seq
+}
+
+// joinAfter is join for a request that only a render started after it
+// arrived can answer: one with Cache-Control: no-cache (RFC 9111 §5.2.1.4).
+// A flight already under way when it came is waited out, not taken; then it
+// joins, or leads, the next one, with every such request that came
+// meanwhile. So a storm of hard reloads costs the origin two renders, not
+// one a request. f is nil when waiting took longer than d or the client
+// left: the request renders on its own.
+func (fs *flights) joinAfter(ctx context.Context, key string, now func() time.Time, d time.Duration) (f *flight, leader bool) {
+	arrival := fs.mark()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		f, leader = fs.join(key, now(), d)
+		if leader || f.seq > arrival {
+			return f, leader
+		}
+		select {
+		case <-f.done:
+			f.waiters.Add(-1)
+		case <-t.C:
+			return nil, false
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
 }
 
 // land ends the flight and wakes its waiters.
@@ -79,15 +121,32 @@ const lockPollInterval = 20 * time.Millisecond
 // whether the request was answered.
 func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	ctx, wait := gc.Request.Context(), rt.c.cfg.coalesceWait
-	f, leader := rt.c.flights.join(m.key)
+	var f *flight
+	var leader bool
+	if m.fresh {
+		f, leader = rt.c.flights.joinAfter(ctx, m.key, rt.c.cfg.now, wait)
+		if f == nil {
+			return false
+		}
+	} else {
+		f, leader = rt.c.flights.join(m.key, rt.c.cfg.now(), wait)
+	}
 	if !leader {
 		e := f.wait(ctx, wait)
 		if e != nil && rt.shared && len(e.Header["Vary"]) > 0 {
 			// The leader's variant may not be this request's: look its own up,
-			// stored by now if it is the same.
-			e, _ = rt.lookup(gc, m.key)
+			// stored by now if it is the same; unless only a response made
+			// after this request came will do.
+			e = nil
+			if !m.fresh {
+				e, _ = rt.lookup(gc, m.key)
+			}
 		}
-		if e != nil && rt.collapsible(gc, e, &m.asked) {
+		asked := m.asked
+		if m.fresh {
+			asked.noCache = false // the flight started after the request came (joinAfter)
+		}
+		if e != nil && rt.collapsible(gc, e, &asked) {
 			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
@@ -106,6 +165,9 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 	case err != nil: // fail open: render
 	case locked:
 		m.token = token
+	case m.fresh:
+		// Another replica renders, but what it stores may have started
+		// before this request came: render here rather than wait for it.
 	default:
 		e, token := rt.awaitReplica(gc, lk, m, wait)
 		if e != nil {

@@ -85,6 +85,7 @@ type miss struct {
 	store  bool   // the response may be stored
 	fwd    string // Cache-Status forward reason
 	detail string
+	fresh  bool    // only a render started after the request came will do (no-cache)
 	stale  *Entry  // within StaleIfError: served if the handler fails (R7)
 	flight *flight // set when this request renders for others waiting on key
 	token  string  // the cross-replica render lock this request holds
@@ -118,7 +119,7 @@ func (rt *route) serve(gc *gin.Context) {
 	case !rt.p.Public && req.Header.Get("Authorization") != "": // S6
 		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "authorization"
 	case rd.noCache && rt.honourNoCache && lookup: // R4
-		lookup, m.fwd = false, fwdRequest
+		lookup, m.fwd, m.fresh = false, fwdRequest, true
 	}
 
 	if rt.store {
@@ -184,10 +185,12 @@ func (rt *route) bypassMethod(gc *gin.Context) {
 }
 
 // miss has the handler render the response, sharing the render with
-// concurrent requests for the key when it may be stored. It takes m by
+// concurrent requests for the key when it may be stored: requests that
+// looked the key up, and hard reloads, which share a render started after
+// they came (see flights.joinAfter). It takes m by
 // value so that m stays on the stack on the hit path.
 func (rt *route) miss(gc *gin.Context, m miss, looked bool) {
-	if looked && m.store && rt.coalesce(gc, &m) {
+	if (looked || m.fresh) && m.store && rt.coalesce(gc, &m) {
 		return
 	}
 	rt.render(gc, &m)

@@ -24,7 +24,7 @@ import (
 // with stale's validators, as a cache revalidates (RFC 9111 §4.3.1): a 304
 // refreshes stale, stored under the Vary index it was found under.
 func (rt *route) refresh(gc *gin.Context, key string, stale, index *Entry) {
-	f, leader := rt.c.flights.join(key)
+	f, leader := rt.c.flights.join(key, rt.c.cfg.now(), rt.c.cfg.coalesceWait)
 	if !leader {
 		return // a render or refresh of key is already under way
 	}

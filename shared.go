@@ -51,6 +51,7 @@ func (rt *route) serveShared(gc *gin.Context) {
 	if !rt.honourNoCache {
 		m.asked.noCache, m.asked.maxAge, m.asked.minFresh = false, delta{}, delta{}
 	}
+	m.fresh = m.asked.noCache
 	lookup := true
 	switch {
 	case hasContent(req):

@@ -1019,3 +1019,49 @@ func TestSharedStaleWhileRevalidate(t *testing.T) {
 		e.play([]step{{runs: 2, checks: []check{hasBody("v2"), hasHeader("X-Cache", "HIT from Server")}}})
 	})
 }
+
+// TestSharedHardRefreshStorm: on a SharedCache route too, concurrent
+// no-cache requests share one revalidation started after they came (RFC
+// 9111 §5.2.1.4), instead of one conditional request each.
+func TestSharedHardRefreshStorm(t *testing.T) {
+	const n = 20
+	var version atomic.Int64
+	gates := map[int64]chan struct{}{2: make(chan struct{}), 3: make(chan struct{})}
+	e := newEnv(t, sharedPolicy, func(c *gin.Context) {
+		if g, ok := gates[version.Add(1)]; ok {
+			<-g
+		}
+		c.Header("Cache-Control", "max-age=60")
+		c.Header("ETag", `"v"`)
+		if c.GetHeader("If-None-Match") == `"v"` {
+			c.Status(http.StatusNotModified)
+			return
+		}
+		c.String(200, "page")
+	})
+	key := gincache.Key(httptest.NewRequest(http.MethodGet, "/page", nil))
+	runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+	e.clock.Advance(61 * time.Second) // stale: the next GET revalidates
+	var wg sync.WaitGroup
+	wg.Go(func() { runAll(t, e.do(http.MethodGet, "/page"), hasStatus(200), hasBody("page")) })
+	waitFor(t, "the first revalidation to start", func() bool { return version.Load() == 2 })
+	reloads := make([]*httptest.ResponseRecorder, n)
+	for i := range n {
+		wg.Go(func() { reloads[i] = e.do(http.MethodGet, "/page", "Cache-Control", "no-cache") })
+	}
+	waitFor(t, "the reloads to wait out the revalidation under way", func() bool {
+		w, ok := gincache.FlightWaiters(e.cache, key)
+		return ok && w == n
+	})
+	close(gates[2])
+	waitFor(t, "the reloads to share the next revalidation", func() bool {
+		w, ok := gincache.FlightWaiters(e.cache, key)
+		return version.Load() == 3 && ok && w == n-1
+	})
+	close(gates[3])
+	wg.Wait()
+	e.wantRuns(3)
+	for _, w := range reloads {
+		runAll(t, w, hasStatus(200), hasBody("page"), hasHeader("Age", "0"))
+	}
+}
