@@ -1,15 +1,18 @@
 package gincache_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/memstore"
 )
 
 // echoBody answers with the request's body, or "plain" without one: a
@@ -136,4 +139,35 @@ func TestPathSpellingsShareKeyAndInvalidation(t *testing.T) {
 	e.wantStored(1)
 	runAll(t, e.do(http.MethodPost, "/p%61g%65"), hasStatus(200))
 	e.wantStored(0)
+}
+
+// An outer middleware's Set-Cookie (a session or CSRF middleware that sets
+// it before the cached route runs) is never stored: the entry keeps only
+// what the cached chain set, and on a hit the outer middleware sets this
+// client's own cookie again. A Set-Cookie from the cached chain itself makes
+// the response unstorable.
+func TestOuterSetCookieIsNotStored(t *testing.T) {
+	var n atomic.Int64
+	mem := memstore.New()
+	cache := gincache.New(mem)
+	r := gin.New()
+	r.Use(func(c *gin.Context) {
+		http.SetCookie(c.Writer, &http.Cookie{Name: "session", Value: fmt.Sprintf("s%d", n.Add(1))})
+		c.Next()
+	})
+	r.GET("/page", cache.Handler(gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute}), page("page"))
+	get := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/page", nil))
+		return w
+	}
+	runAll(t, get(), hasBody("page"), hasHeader("Set-Cookie", "session=s1"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+	runAll(t, get(), hasBody("page"), hasHeader("Set-Cookie", "session=s2"), hasHeader("X-Cache", "HIT from Server"))
+	e, err := mem.Get(t.Context(), "example.com/page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := e.Header["Set-Cookie"]; ok {
+		t.Errorf("stored entry has Set-Cookie %q; want none", v)
+	}
 }
