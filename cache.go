@@ -75,7 +75,7 @@ func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
 	defer cancel()
 	start := c.latencyStart()
 	e, err := c.store.Get(ctx, key)
-	c.observeStore("get", start, err)
+	c.observeStore(ctx, "get", start, err)
 	switch {
 	case err == nil && e == nil:
 		return nil, ErrNotFound
@@ -99,7 +99,7 @@ func (c *Cache) set(ctx context.Context, key string, e *Entry, ttl time.Duration
 	} else {
 		err = c.store.Set(ctx, key, e, ttl)
 	}
-	c.observeStore("set", start, err)
+	c.observeStore(ctx, "set", start, err)
 	if err != nil {
 		c.fault("set", key, err)
 	}
@@ -112,7 +112,7 @@ func (c *Cache) tryLock(ctx context.Context, lk Locker, key string, ttl time.Dur
 	defer cancel()
 	start := c.latencyStart()
 	token, ok, err := lk.TryLock(ctx, key, ttl)
-	c.observeStore("lock", start, err)
+	c.observeStore(ctx, "lock", start, err)
 	if err != nil {
 		c.fault("lock", key, err)
 	}
@@ -129,10 +129,27 @@ func (c *Cache) unlock(ctx context.Context, key, token string) {
 	defer cancel()
 	start := c.latencyStart()
 	err := lk.Unlock(ctx, key, token)
-	c.observeStore("unlock", start, err)
+	c.observeStore(ctx, "unlock", start, err)
 	if err != nil {
 		c.fault("unlock", key, err)
 	}
+}
+
+// delete removes keys from the store, observed. The caller decides what a
+// failure means (a purge returns it, a dropped variant is a fault).
+func (c *Cache) delete(ctx context.Context, keys ...string) error {
+	start := c.latencyStart()
+	err := c.store.Delete(ctx, keys...)
+	c.observeStore(ctx, "delete", start, err)
+	return err
+}
+
+// purgeTags drops the entries of tags, observed.
+func (c *Cache) purgeTags(ctx context.Context, tg Tagger, tags ...string) error {
+	start := c.latencyStart()
+	err := tg.PurgeTags(ctx, tags...)
+	c.observeStore(ctx, "purge", start, err)
+	return err
 }
 
 // Wait blocks until the background refreshes under way have finished, for a

@@ -1,6 +1,7 @@
 package gincache
 
 import (
+	"context"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -56,22 +57,75 @@ func (k EventKind) String() string {
 	return "unknown"
 }
 
-// WithObserver sends the middleware's outcomes and store calls to o.
-// Nil, the default, observes nothing.
+// ContextObserver is an Observer that also wants the request's context with
+// each outcome and store call, to find what the context carries (the active
+// span of a trace, as otelgin starts it). When an Observer given to
+// WithObserver implements it, the Cache calls these methods instead of
+// Observe and ObserveStore. The context must not be kept.
+type ContextObserver interface {
+	Observer
+	ObserveContext(ctx context.Context, ev Event)
+	ObserveStoreContext(ctx context.Context, op string, took time.Duration, err error)
+}
+
+// WithObserver sends the middleware's outcomes and store calls to o. Given
+// more than once, every observer gets every outcome (Prometheus and
+// OpenTelemetry side by side). Nil, the default, observes nothing.
 func WithObserver(o Observer) Option {
-	return optionFunc(func(c *config) { c.observer = o })
+	return optionFunc(func(c *config) {
+		switch {
+		case o == nil:
+		case c.observer == nil:
+			c.observer = toContextObserver(o)
+		default:
+			c.observer = fanOut{c.observer, toContextObserver(o)}
+		}
+	})
+}
+
+// toContextObserver gives o the context methods, which a plain Observer
+// ignores.
+func toContextObserver(o Observer) ContextObserver {
+	if co, ok := o.(ContextObserver); ok {
+		return co
+	}
+	return plainObserver{o}
+}
+
+type plainObserver struct{ Observer }
+
+func (p plainObserver) ObserveContext(_ context.Context, ev Event) { p.Observe(ev) }
+func (p plainObserver) ObserveStoreContext(_ context.Context, op string, took time.Duration, err error) {
+	p.ObserveStore(op, took, err)
+}
+
+// fanOut is two observers as one.
+type fanOut [2]ContextObserver
+
+func (f fanOut) Observe(ev Event) { f[0].Observe(ev); f[1].Observe(ev) }
+func (f fanOut) ObserveStore(op string, took time.Duration, err error) {
+	f[0].ObserveStore(op, took, err)
+	f[1].ObserveStore(op, took, err)
+}
+func (f fanOut) ObserveContext(ctx context.Context, ev Event) {
+	f[0].ObserveContext(ctx, ev)
+	f[1].ObserveContext(ctx, ev)
+}
+func (f fanOut) ObserveStoreContext(ctx context.Context, op string, took time.Duration, err error) {
+	f[0].ObserveStoreContext(ctx, op, took, err)
+	f[1].ObserveStoreContext(ctx, op, took, err)
 }
 
 // observe reports an outcome for gc's route, when someone listens.
 func (c *Cache) observe(gc *gin.Context, kind EventKind, reason string, bytes int) {
 	if c.cfg.observer != nil {
-		c.cfg.observer.Observe(Event{Route: gc.FullPath(), Kind: kind, Reason: reason, Bytes: bytes})
+		c.cfg.observer.ObserveContext(gc.Request.Context(), Event{Route: gc.FullPath(), Kind: kind, Reason: reason, Bytes: bytes})
 	}
 }
 
-// observeStore reports a store call that started at start.
-func (c *Cache) observeStore(op string, start time.Time, err error) {
+// observeStore reports a store call made with ctx that started at start.
+func (c *Cache) observeStore(ctx context.Context, op string, start time.Time, err error) {
 	if c.cfg.observer != nil {
-		c.cfg.observer.ObserveStore(op, time.Since(start), err)
+		c.cfg.observer.ObserveStoreContext(ctx, op, time.Since(start), err)
 	}
 }

@@ -43,7 +43,7 @@ type config struct {
 	statuses       map[int]bool
 	honourNoCache  bool
 	now            func() time.Time
-	observer       Observer
+	observer       ContextObserver
 	coalesceWait   time.Duration
 	refreshTimeout time.Duration
 	scheme         func(*http.Request) string // nil: the connection's (TLS or not)

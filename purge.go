@@ -35,7 +35,7 @@ func (c *Cache) Purge(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
 		full = append(full, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
 	}
-	return c.store.Delete(ctx, full...)
+	return c.delete(ctx, full...)
 }
 
 // PurgeTags deletes every entry stored with any of tags (see Tag and
@@ -51,7 +51,7 @@ func (c *Cache) PurgeTags(ctx context.Context, tags ...string) error {
 	for i, t := range tags {
 		full[i] = c.cfg.prefix + t
 	}
-	return tg.PurgeTags(ctx, full...)
+	return c.purgeTags(ctx, tg, full...)
 }
 
 // PurgeURL deletes every stored response for rawURL's host and path,
@@ -71,10 +71,10 @@ func (c *Cache) purgePath(ctx context.Context, req *http.Request) error {
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
 	if tg, ok := c.store.(Tagger); ok {
-		return tg.PurgeTags(ctx, pathTag(c.cfg.prefix, req))
+		return c.purgeTags(ctx, tg, pathTag(c.cfg.prefix, req))
 	}
 	k := Key(req)
-	return c.store.Delete(ctx, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
+	return c.delete(ctx, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
 }
 
 // safeMethods do not change state on the origin (RFC 9110 §9.2.1); every

@@ -436,7 +436,7 @@ func (r *render) revalidated() {
 			keys = append(keys, variantKey(m.key, m.index, gc.Request.Header))
 		}
 		ctx, cancel := rt.c.deadline(gc.Request.Context()) // L6
-		if err := rt.c.store.Delete(ctx, keys...); err != nil {
+		if err := rt.c.delete(ctx, keys...); err != nil {
 			rt.c.fault("delete", m.key, err)
 		}
 		cancel()

@@ -140,6 +140,7 @@ func TestScrape(t *testing.T) {
 		`gincache_requests_total{outcome="not_modified",route="/users/:id"} 1`,
 		`gincache_store_duration_seconds_count{op="get",result="miss"} 3`,
 		`gincache_store_duration_seconds_count{op="get",result="ok"} 2`,
+		`gincache_store_duration_seconds_count{op="purge",result="ok"} 1`, // the POST's invalidation
 		`gincache_store_duration_seconds_count{op="set",result="ok"} 3`,
 		`gincache_stored_bytes_total{route="/users/:id"} 10`,
 		`gincache_stored_bytes_total{route="unmatched"} 5`,
