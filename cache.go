@@ -38,32 +38,42 @@ func New(store Store, opts ...Option) *Cache {
 	return c
 }
 
-// Stats counts what the Cache did since it was created.
+// Stats counts what the Cache did since it was created. Each counter is the
+// number of events of one kind the Observer receives (see EventKind): one
+// request can count twice, e.g. a 304 answered from a concurrent request's
+// render is Collapsed and NotModified.
 type Stats struct {
-	Hits        uint64 // full responses served fresh from the store
-	NotModified uint64 // 304s, from the store or after a render
-	Misses      uint64 // GET and HEAD requests the handler rendered
-	Collapsed   uint64 // requests answered by another request's render
-	Stale       uint64 // stale responses served (while revalidating, or instead of an error)
-	Stored      uint64 // responses written to the store
-	Uncacheable uint64 // rendered responses not stored (status, cookie, size…)
+	Hits        uint64 // full responses served fresh from the store (EventHit)
+	NotModified uint64 // 304s, from the store or after a render (EventNotModified)
+	Misses      uint64 // GET and HEAD requests the handler rendered (EventMiss)
+	Collapsed   uint64 // requests answered by another request's render (EventCollapsed)
+	Stale       uint64 // stale responses served, while revalidating or instead of an error (EventStale)
+	Revalidated uint64 // stored responses the handler validated with a 304, then served (EventRevalidated)
+	Bypassed    uint64 // requests the store was not consulted for (EventBypass)
+	Stored      uint64 // responses written to the store (EventStored)
+	Uncacheable uint64 // rendered responses not stored: status, cookie, size… (EventUncacheable)
 	StoreErrors uint64 // store calls that failed or timed out; each was a miss
 }
 
+// counters are the Stats, by EventKind, and the store faults.
 type counters struct {
-	hits, notModified, misses, collapsed, stale, stored, uncacheable, storeErrors atomic.Uint64
+	events      [numEventKinds]atomic.Uint64
+	storeErrors atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
 func (c *Cache) Stats() Stats {
+	ev := &c.stats.events
 	return Stats{
-		Hits:        c.stats.hits.Load(),
-		NotModified: c.stats.notModified.Load(),
-		Misses:      c.stats.misses.Load(),
-		Collapsed:   c.stats.collapsed.Load(),
-		Stale:       c.stats.stale.Load(),
-		Stored:      c.stats.stored.Load(),
-		Uncacheable: c.stats.uncacheable.Load(),
+		Hits:        ev[EventHit].Load(),
+		NotModified: ev[EventNotModified].Load(),
+		Misses:      ev[EventMiss].Load(),
+		Collapsed:   ev[EventCollapsed].Load(),
+		Stale:       ev[EventStale].Load(),
+		Revalidated: ev[EventRevalidated].Load(),
+		Bypassed:    ev[EventBypass].Load(),
+		Stored:      ev[EventStored].Load(),
+		Uncacheable: ev[EventUncacheable].Load(),
 		StoreErrors: c.stats.storeErrors.Load(),
 	}
 }

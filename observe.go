@@ -45,9 +45,12 @@ const (
 	EventBypass                       // the store was not consulted (see Reason)
 	EventUncacheable                  // rendered but not stored (see Reason)
 	EventStored                       // written to the store (see Bytes)
+	EventRevalidated                  // a stored response the handler validated with a 304 (SharedCache)
+
+	numEventKinds = iota
 )
 
-var eventNames = [...]string{"hit", "not_modified", "miss", "stale", "collapsed", "bypass", "uncacheable", "stored"}
+var eventNames = [numEventKinds]string{"hit", "not_modified", "miss", "stale", "collapsed", "bypass", "uncacheable", "stored", "revalidated"}
 
 // String returns the kind's name, as the metrics package labels it.
 func (k EventKind) String() string {
@@ -116,8 +119,11 @@ func (f fanOut) ObserveStoreContext(ctx context.Context, op string, took time.Du
 	f[1].ObserveStoreContext(ctx, op, took, err)
 }
 
-// observe reports an outcome for gc's route, when someone listens.
+// observe records an outcome for gc's route: the one place every outcome
+// goes, so Stats, the Observer (Prometheus, OpenTelemetry) and anything
+// built on them agree.
 func (c *Cache) observe(gc *gin.Context, kind EventKind, reason string, bytes int) {
+	c.stats.events[kind].Add(1)
 	if c.cfg.observer != nil {
 		c.cfg.observer.ObserveContext(gc.Request.Context(), Event{Route: gc.FullPath(), Kind: kind, Reason: reason, Bytes: bytes})
 	}

@@ -36,7 +36,6 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 	r.rt, r.gc, r.m = rt, gc, m
 	r.snap = orig.Header().Clone()
 	r.w.reset(orig, rt.c.cfg.maxBody, r.onFlow)
-	rt.c.stats.misses.Add(1)
 	rt.c.observe(gc, EventMiss, "", 0)
 	if m.fwd == fwdBypass || m.fwd == fwdRequest {
 		reason := m.detail
@@ -89,7 +88,6 @@ func (rt *route) render(gc *gin.Context, m *miss) {
 	}
 
 	if r.w.streaming {
-		rt.c.stats.uncacheable.Add(1)
 		rt.c.observe(gc, EventUncacheable, "streamed", 0)
 		return
 	}
@@ -192,7 +190,6 @@ func (r *render) finish() {
 		h[headerXCache] = xHitClient
 		w.WriteHeader(http.StatusNotModified)
 		w.WriteHeaderNow()
-		rt.c.stats.notModified.Add(1)
 		rt.c.observe(gc, EventNotModified, "", 0)
 		return
 	}
@@ -252,7 +249,6 @@ func (rt *route) settle(x rendered) settled {
 	if x.store {
 		if reason := rt.unstorable(x, o.cacheable); reason != "" {
 			o.detail = reason
-			rt.c.stats.uncacheable.Add(1)
 			rt.c.observe(x.gc, EventUncacheable, reason, 0)
 		} else {
 			e := &Entry{
@@ -267,7 +263,6 @@ func (rt *route) settle(x rendered) settled {
 				o.detail = "store-error"
 			} else {
 				o.entry = e
-				rt.c.stats.stored.Add(1)
 				rt.c.observe(x.gc, EventStored, "", len(e.Body))
 			}
 		}

@@ -49,12 +49,6 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	w, req := gc.Writer, gc.Request
 	h := w.Header()
 	ageValue := ageValue(int64(max(age, 0) / time.Second))
-	switch how {
-	case servedCollapsed:
-		rt.c.stats.collapsed.Add(1)
-	case servedStale, servedMaxStale, servedIfError:
-		rt.c.stats.stale.Add(1)
-	}
 
 	if e.Status/100 == 2 && notModified(req.Header, e.ETag, e.LastModified) { // C3, C5
 		for _, k := range representationHeaders {
@@ -76,7 +70,9 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 		w.WriteHeader(http.StatusNotModified)
 		w.WriteHeaderNow()
 		gc.Abort()
-		rt.c.stats.notModified.Add(1)
+		if how != servedFresh { // a fresh hit answered 304 is a 304 alone
+			rt.c.observe(gc, how.event(), "", 0)
+		}
 		rt.c.observe(gc, EventNotModified, "", 0)
 		return
 	}
@@ -93,9 +89,6 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 		_, _ = w.Write(e.Body)
 	}
 	gc.Abort()
-	if how == servedFresh {
-		rt.c.stats.hits.Add(1)
-	}
 	rt.c.observe(gc, how.event(), "", 0)
 }
 
@@ -106,6 +99,8 @@ func (how served) event() EventKind {
 		return EventCollapsed
 	case servedStale, servedIfError, servedMaxStale:
 		return EventStale
+	case servedRevalidated:
+		return EventRevalidated
 	}
 	return EventHit
 }

@@ -304,7 +304,6 @@ func (rt *route) settleShared(x rendered) settled {
 	ttl, reason := rt.sharedStorable(x, cc, e, o.cacheable)
 	if reason != "" {
 		o.detail = reason
-		rt.c.stats.uncacheable.Add(1)
 		rt.c.observe(x.gc, EventUncacheable, reason, 0)
 		return o
 	}
@@ -391,7 +390,6 @@ func (rt *route) storeShared(gc *gin.Context, req *http.Request, key string, e *
 	if err := rt.c.set(req.Context(), key, e, ttl, tags); err != nil {
 		return err
 	}
-	rt.c.stats.stored.Add(1)
 	rt.c.observe(gc, EventStored, "", len(e.Body))
 	return nil
 }
@@ -429,7 +427,6 @@ func (r *render) revalidated() {
 	canonicalize(r.snap)
 	e, ok := rt.refreshed(m.revalidate, h, r.snap, m.sent)
 	if !ok {
-		rt.c.stats.uncacheable.Add(1)
 		rt.c.observe(gc, EventUncacheable, "mismatched-304", 0)
 		keys := []string{m.key}
 		if m.index != nil {
