@@ -12,9 +12,12 @@ import (
 
 // flight is one render in progress that other requests for the same key
 // may wait on, instead of each running the handler (stampede protection).
+// Its one owner is flights.land: the only writer of entry, and the only
+// place done is closed.
 type flight struct {
 	done    chan struct{}
-	entry   *Entry       // set by the renderer before done closes; nil: nothing storable
+	entry   *Entry       // what the render stored, set by land; nil: nothing storable
+	landed  bool         // land ran; guarded by flights.mu
 	waiters atomic.Int32 // requests waiting on it, for tests and metrics
 	seq     uint64       // when it started, in the order of flights (see flights.mark)
 	started time.Time    // when it started, to give up on a leader that never returns
@@ -83,9 +86,17 @@ func (fs *flights) joinAfter(ctx context.Context, key string, now func() time.Ti
 	}
 }
 
-// land ends the flight and wakes its waiters.
-func (fs *flights) land(key string, f *flight) {
+// land ends the flight with the entry its render stored (nil: nothing the
+// waiters may take), and wakes its waiters. It is the one place a flight
+// ends; a second call does nothing, so a render may land early, when it
+// turns out to stream, and again when it returns.
+func (fs *flights) land(key string, f *flight, e *Entry) {
 	fs.mu.Lock()
+	if f.landed {
+		fs.mu.Unlock()
+		return
+	}
+	f.landed, f.entry = true, e
 	if fs.m[key] == f {
 		delete(fs.m, key)
 	}
@@ -119,65 +130,51 @@ const lockPollInterval = 20 * time.Millisecond
 // wait is bounded by the coalesce timeout, after which a request renders
 // for itself; a lock holder that dies only costs that wait. It reports
 // whether the request was answered.
-func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
+func (rt *route) coalesce(gc *gin.Context, p *plan) bool {
 	ctx, wait := gc.Request.Context(), rt.c.cfg.coalesceWait
 	var f *flight
 	var leader bool
-	if m.fresh {
-		f, leader = rt.c.flights.joinAfter(ctx, m.key, rt.c.cfg.now, wait)
+	if p.fresh {
+		f, leader = rt.c.flights.joinAfter(ctx, p.key, rt.c.cfg.now, wait)
 		if f == nil {
 			return false
 		}
 	} else {
-		f, leader = rt.c.flights.join(m.key, rt.c.cfg.now(), wait)
+		f, leader = rt.c.flights.join(p.key, rt.c.cfg.now(), wait)
 	}
 	if !leader {
-		e := f.wait(ctx, wait)
-		if e != nil && rt.shared && len(e.Header["Vary"]) > 0 {
-			// The leader's variant may not be this request's: look its own up,
-			// stored by now if it is the same; unless only a response made
-			// after this request came will do.
-			e = nil
-			if !m.fresh {
-				e, _ = rt.lookup(gc, m.key)
-			}
-		}
-		asked := m.asked
-		if m.fresh {
-			asked.noCache = false // the flight started after the request came (joinAfter)
-		}
-		if e != nil && rt.collapsible(gc, e, &asked) {
-			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
+		serve, revalidate := rt.mode.waited(gc, f.wait(ctx, wait), *p)
+		if serve != nil {
+			rt.replay(gc, serve, servedCollapsed, rt.c.cfg.now().Sub(serve.StoredAt), 0)
 			return true
 		}
-		if e != nil && rt.shared && m.store && rt.revalidatable(gc, e) {
-			m.revalidate = e // a no-cache response, say: validated, not rendered again in full
+		if revalidate != nil {
+			p.shared.revalidate = revalidate // a no-cache response, say: validated, not rendered again in full
 		}
 		return false
 	}
-	m.flight = f
+	p.flight = f
 	lk, ok := rt.c.store.(Locker)
 	if !ok {
 		return false
 	}
-	token, locked, err := rt.c.tryLock(ctx, lk, m.key, wait)
+	token, locked, err := rt.c.tryLock(ctx, lk, p.key, wait)
 	switch {
 	case err != nil: // fail open: render
 	case locked:
-		m.token = token
-	case m.fresh:
+		p.token = token
+	case p.fresh:
 		// Another replica renders, but what it stores may have started
 		// before this request came: render here rather than wait for it.
 	default:
-		e, token := rt.awaitReplica(gc, lk, m, wait)
+		e, token := rt.awaitReplica(gc, lk, *p, wait)
 		if e != nil {
-			f.entry = e
-			rt.c.flights.land(m.key, f)
-			m.flight = nil
+			rt.c.flights.land(p.key, f, e)
+			p.flight = nil
 			rt.replay(gc, e, servedCollapsed, rt.c.cfg.now().Sub(e.StoredAt), 0)
 			return true
 		}
-		m.token = token // the holder let go without storing: render under the lock
+		p.token = token // the holder let go without storing: render under the lock
 	}
 	return false
 }
@@ -189,8 +186,8 @@ func (rt *route) coalesce(gc *gin.Context, m *miss) bool {
 // it stops waiting at once: the other replica's render cannot reach it, and
 // polling a broken store for d would hold this request, and every request
 // for the key queued behind it in this process, for nothing.
-func (rt *route) awaitReplica(gc *gin.Context, lk Locker, m *miss, d time.Duration) (*Entry, string) {
-	ctx, key := gc.Request.Context(), m.key
+func (rt *route) awaitReplica(gc *gin.Context, lk Locker, p plan, d time.Duration) (*Entry, string) {
+	ctx, key := gc.Request.Context(), p.key
 	deadline := time.NewTimer(d)
 	defer deadline.Stop()
 	tick := time.NewTicker(lockPollInterval)
@@ -202,9 +199,9 @@ func (rt *route) awaitReplica(gc *gin.Context, lk Locker, m *miss, d time.Durati
 		case <-ctx.Done():
 			return nil, ""
 		case <-tick.C:
-			e, err := rt.lookup(gc, key)
+			e, _, err := rt.mode.lookup(gc, key)
 			switch {
-			case err == nil && rt.collapsible(gc, e, &m.asked):
+			case err == nil && rt.mode.collapsible(gc, e, p):
 				return e, ""
 			case err != nil && !errors.Is(err, ErrNotFound):
 				return nil, "" // fail open: render without the lock

@@ -14,18 +14,17 @@ import (
 type route struct {
 	c             *Cache
 	p             Policy
-	cc            []string // the policy's Cache-Control
+	mode          mode     // what the fixed-policy and SharedCache routes decide differently
+	cc            []string // the policy's Cache-Control; nil on a SharedCache route
 	vary          []string // canonical names from Policy.Vary
 	tags          []string // the policy's tags, prefixed
 	store         bool     // ServerTTL > 0
 	storeTTL      time.Duration
 	honourNoCache bool
-	shared        bool // Policy.SharedCache: the response says how it is cached
 }
 
 var (
 	noStoreCC    = []string{"no-store"}
-	bypassStatus = []string{forwardStatus(fwdBypass, false, "")}
 	methodStatus = []string{forwardStatus(fwdMethod, false, "")}
 	onlyIfCached = []string{cacheName + "; detail=only-if-cached"}
 )
@@ -63,91 +62,81 @@ func (c *Cache) Handler(p Policy) gin.HandlerFunc {
 	for _, t := range p.Tags {
 		rt.tags = append(rt.tags, c.cfg.prefix+t)
 	}
+	rt.mode = fixedMode{rt}
 	if p.SharedCache {
-		rt.shared, rt.cc, rt.storeTTL = true, nil, p.ServerTTL
+		rt.cc, rt.storeTTL = nil, p.ServerTTL
+		rt.mode = sharedMode{rt}
 	}
 	return rt.handle
 }
 
-// handle is the one entry point of every route Handler returns, whatever its
-// mode, so that Default and Audit recognise each as a route's own policy.
-func (rt *route) handle(gc *gin.Context) {
-	if rt.shared {
-		rt.serveShared(gc)
-		return
-	}
-	rt.serve(gc)
-}
-
-// miss is what serve decided for a request the handler will render.
-type miss struct {
+// plan is what the decision tree settled for a request before the handler
+// runs: its key, whether its response may be stored, what Cache-Status will
+// say, and what the render may fall back on or has to share.
+type plan struct {
 	key    string
 	store  bool   // the response may be stored
+	fresh  bool   // only a render started after the request came will do (no-cache)
 	fwd    string // Cache-Status forward reason
 	detail string
-	fresh  bool    // only a render started after the request came will do (no-cache)
-	stale  *Entry  // within StaleIfError: served if the handler fails (R7)
+	stale  *Entry  // within stale-if-error: served if the handler fails (RFC 5861 §4)
 	flight *flight // set when this request renders for others waiting on key
 	token  string  // the cross-replica render lock this request holds
 
-	// SharedCache routes only.
-	revalidate *Entry       // the stale entry the handler is asked to validate
-	index      *Entry       // the Vary index the request was looked up under
-	sent       time.Time    // when the request went to the handler, for Age (RFC 9111 §4.2.3)
-	asked      cacheControl // what the request's Cache-Control allows (RFC 9111 §5.2.1)
+	shared sharedPlan // a SharedCache route's own state (shared.go)
 }
 
-func (rt *route) serve(gc *gin.Context) {
+// handle is the one entry point of every route Handler returns, whatever its
+// mode, so that Default and Audit recognise each as a route's own policy.
+// It is the decision tree, in order: Audit's question and unsafe methods
+// (begin); what the request allows (mode.plan); the store lookup and a
+// hit, 304 or stale answer (mode.serveStored); only-if-cached; then the
+// render, shared with concurrent requests (miss).
+func (rt *route) handle(gc *gin.Context) {
 	rd, ok := rt.begin(gc)
 	if !ok {
 		return
 	}
-	req := gc.Request
-	lookup := rt.store
-	m := miss{
-		store: rt.store && req.Method == http.MethodGet && !rd.noStore, // S1, S7
-		fwd:   fwdURIMiss,
-	}
-	if !rt.store {
-		m.fwd = fwdBypass
-	}
-	switch {
-	case hasContent(req):
-		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, detailRequestBody
-	case req.Header.Get("Range") != "": // S10
-		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "range"
-	case !rt.p.Public && req.Header.Get("Authorization") != "": // S6
-		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "authorization"
-	case rd.noCache && rt.honourNoCache && lookup: // R4
-		lookup, m.fwd, m.fresh = false, fwdRequest, true
-	}
-
-	if rt.store {
-		m.key = rt.key(gc)
-	}
+	p, lookup := rt.mode.plan(gc, rd)
 	if lookup {
-		e, err := rt.c.get(req.Context(), m.key)
-		if err == nil && isVaryIndex(e) {
-			err = ErrNotFound // a SharedCache route's, under the same URL
-		}
+		e, index, err := rt.mode.lookup(gc, p.key)
+		p.shared.index = index
 		switch {
 		case err == nil:
-			var done bool
-			if done, m.stale = rt.serveStored(gc, e, m.key); done {
+			v := rt.mode.serveStored(gc, e, p)
+			if v.done {
 				return
 			}
-			if m.stale != nil {
-				m.fwd = fwdStale
-			}
+			p.apply(v)
 		case !errors.Is(err, ErrNotFound):
-			m.detail = "store-error"
+			p.detail = "store-error"
 		}
 	}
-	if rd.onlyIfCached { // R5
+	if rd.onlyIfCached { // RFC 9111 §5.2.1.7
 		onlyIfCachedMiss(gc)
 		return
 	}
-	rt.miss(gc, m, lookup)
+	rt.miss(gc, p, lookup)
+}
+
+// verdict is what a mode made of a stored entry for a request: answered
+// (done), or what the render to come should know.
+type verdict struct {
+	done       bool
+	fwd        string // "": unchanged
+	detail     string
+	stale      *Entry // the fallback for a failed render (RFC 5861 §4)
+	revalidate *Entry // the entry to revalidate with the handler (SharedCache, RFC 9111 §4.3.1)
+}
+
+func (p *plan) apply(v verdict) {
+	if v.fwd != "" {
+		p.fwd = v.fwd
+	}
+	if v.detail != "" {
+		p.detail = v.detail
+	}
+	p.stale, p.shared.revalidate = v.stale, v.revalidate
 }
 
 // begin is what every route does first: answer Audit, pass methods other
@@ -165,59 +154,41 @@ func (rt *route) begin(gc *gin.Context) (rd requestDirectives, ok bool) {
 }
 
 // onlyIfCachedMiss answers a request with only-if-cached that the store
-// cannot: 504 (RFC 9111 §5.2.1.7, RFC-CHECKLIST R5).
+// cannot: 504 (RFC 9111 §5.2.1.7).
 func onlyIfCachedMiss(gc *gin.Context) {
 	h := gc.Writer.Header()
-	h[headerCacheState] = onlyIfCached
+	h[headerCacheStatus] = onlyIfCached
 	h[headerXCache] = xMiss
 	gc.AbortWithStatus(http.StatusGatewayTimeout)
 }
 
 // bypassMethod passes a request of another method than GET or HEAD to the
-// handler, and invalidates what is stored for its target after a success (R6).
+// handler, and invalidates what is stored for its target after a success
+// (RFC 9111 §4.4).
 func (rt *route) bypassMethod(gc *gin.Context) {
 	h := gc.Writer.Header()
-	h[headerCacheState] = methodStatus
+	h[headerCacheStatus] = methodStatus
 	h[headerXCache] = xMiss
 	rt.c.observe(gc, EventBypass, fwdMethod, 0)
 	gc.Next()
-	rt.c.invalidateAfter(gc) // R6
+	rt.c.invalidateAfter(gc)
 }
 
 // miss has the handler render the response, sharing the render with
 // concurrent requests for the key when it may be stored: requests that
 // looked the key up, and hard reloads, which share a render started after
-// they came (see flights.joinAfter). It takes m by
-// value so that m stays on the stack on the hit path.
-func (rt *route) miss(gc *gin.Context, m miss, looked bool) {
-	if (looked || m.fresh) && m.store && rt.coalesce(gc, &m) {
+// they came (see flights.joinAfter). It takes p by value so that p stays on
+// the stack on the hit path.
+func (rt *route) miss(gc *gin.Context, p plan, looked bool) {
+	if (looked || p.fresh) && p.store && rt.coalesce(gc, &p) {
 		return
 	}
-	rt.render(gc, &m)
-}
-
-// serveStored answers from a stored entry when it is fresh, or stale within
-// StaleWhileRevalidate (R7: at once, with one background refresh). An entry
-// within StaleIfError is returned as the fallback of the render to come.
-func (rt *route) serveStored(gc *gin.Context, e *Entry, key string) (done bool, stale *Entry) {
-	age := rt.c.cfg.now().Sub(e.StoredAt)
-	switch {
-	case age < rt.p.ServerTTL:
-		rt.replay(gc, e, servedFresh, age, 0)
-		return true, nil
-	case age < rt.p.ServerTTL+rt.p.StaleWhileRevalidate:
-		rt.replay(gc, e, servedStale, age, 0)
-		rt.refresh(gc, key, nil, nil)
-		return true, nil
-	case age < rt.p.ServerTTL+rt.p.StaleIfError:
-		return false, e
-	}
-	return false, nil
+	rt.render(gc, &p)
 }
 
 // key is the store key: the prefix, the scheme when it is https, the
 // policy's key or the default one, and the values of the headers the policy
-// varies on (R3).
+// varies on (RFC 9111 §4.1).
 func (rt *route) key(gc *gin.Context) string {
 	var k string
 	if rt.p.Key != nil {

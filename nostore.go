@@ -18,6 +18,8 @@ const epoch = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 // conditionalRequestHeaders are stripped from requests to a NoStore route so
 // no handler below (http.ServeContent, say) answers one with a 304.
+var bypassStatus = []string{forwardStatus(fwdBypass, false, "")}
+
 var conditionalRequestHeaders = []string{
 	"If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range",
 }
@@ -72,7 +74,7 @@ func (w *noStoreWriter) apply() {
 	h.Set("Expires", epoch)
 	h.Del("Etag")
 	h.Del("Last-Modified")
-	h[headerCacheState] = bypassStatus
+	h[headerCacheStatus] = bypassStatus
 	h[headerXCache] = xMiss
 }
 

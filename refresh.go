@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 )
@@ -42,44 +41,35 @@ func (rt *route) refresh(gc *gin.Context, key string, stale, index *Entry) {
 	for _, k := range conditionalRequestHeaders {
 		req.Header.Del(k) // the client's own validators are not the cache's
 	}
-	if rt.shared {
-		setValidators(req.Header, stale)
+	if stale != nil {
+		setValidators(req.Header, stale) // RFC 9111 §4.3.1: a SharedCache route revalidates
 	}
 	cp.Request = req
 	rt.c.background.Add(1)
 	go func() {
 		defer rt.c.background.Done()
 		defer cancel()
-		// A refresh that streams lets requests waiting on it go at once, as a
-		// foreground render does; land runs once either way.
-		land := sync.OnceFunc(func() { rt.c.flights.land(key, f) })
-		defer land()
+		var stored *Entry
+		defer func() { rt.c.flights.land(key, f, stored) }()
 		defer func() {
 			if v := recover(); v != nil {
 				rt.c.cfg.logger.Error("gincache: background refresh panicked; the stale entry stays", "key", key, "panic", v)
 			}
 		}()
+		// A refresh that streams lets requests waiting on it go at once, as a
+		// foreground render does.
 		var w bodyWriter
-		w.reset(&sinkWriter{header: http.Header{}}, rt.c.cfg.maxBody, land)
+		w.reset(&sinkWriter{header: http.Header{}}, rt.c.cfg.maxBody, func() { rt.c.flights.land(key, f, nil) })
 		cp.Writer = &w
 		sent := rt.c.cfg.now()
 		handler(cp)
-		x := rendered{
+		if w.streaming {
+			return
+		}
+		stored = rt.mode.settle(rendered{
 			req: req, gc: cp, header: w.Header(), snap: http.Header{}, status: w.status, body: w.buf.Bytes(),
-			key: key, store: true, errs: len(cp.Errors), sent: sent, index: index,
-		}
-		switch {
-		case w.streaming:
-		case rt.shared && w.status == http.StatusNotModified:
-			canonicalize(x.header)
-			if e, ok := rt.refreshed(stale, x.header, x.snap, sent); ok && rt.storeRefreshed(cp, req, key, e, index) {
-				f.entry = e
-			}
-		case rt.shared:
-			f.entry = rt.settleShared(x).entry
-		default:
-			f.entry = rt.settle(x).entry
-		}
+			key: key, store: true, errs: len(cp.Errors), sent: sent, index: index, revalidate: stale,
+		}).entry
 	}()
 }
 

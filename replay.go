@@ -27,7 +27,7 @@ func (rt *route) replay(gc *gin.Context, e *Entry, how served, age time.Duration
 	// Age and ttl are whole seconds that add up to the entry's lifetime
 	// (R2); a stale entry has a negative ttl (RFC 9211 §2.3).
 	ageSeconds := int64(max(age, 0) / time.Second)
-	ttl := int64(rt.entryLifetime(e)/time.Second) - ageSeconds
+	ttl := int64(rt.mode.lifetime(e)/time.Second) - ageSeconds
 	var status []string
 	switch how {
 	case servedFresh:
@@ -66,7 +66,7 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 			h["Date"] = v
 		}
 		rt.setCacheControl(h, e.Header)
-		h["Age"], h[headerCacheState], h[headerXCache] = ageValue, status, xHitClient
+		h["Age"], h[headerCacheStatus], h[headerXCache] = ageValue, status, xHitClient
 		w.WriteHeader(http.StatusNotModified)
 		w.WriteHeaderNow()
 		gc.Abort()
@@ -81,7 +81,7 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 		h[k] = v
 	}
 	rt.setCacheControl(h, e.Header)
-	h["Age"], h[headerCacheState], h[headerXCache] = ageValue, status, xHitServer
+	h["Age"], h[headerCacheStatus], h[headerXCache] = ageValue, status, xHitServer
 	w.WriteHeader(e.Status)
 	if req.Method == http.MethodHead || len(e.Body) == 0 {
 		w.WriteHeaderNow()

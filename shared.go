@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,55 +33,48 @@ func sharedStatus(status int) bool {
 // it can store, and answers the client's conditionals itself (RFC 9111 §4.3.2).
 var forwardedConditionals = []string{"If-None-Match", "If-Modified-Since"}
 
-// serveShared is the decision tree of a SharedCache route.
-func (rt *route) serveShared(gc *gin.Context) {
-	rd, ok := rt.begin(gc)
-	if !ok {
-		return
-	}
-	req := gc.Request
-	m := miss{
+// sharedMode is the mode of a SharedCache route (Policy.SharedCache): an
+// RFC 9111 shared cache in front of its handler.
+type sharedMode struct{ rt *route }
+
+var _ mode = sharedMode{}
+
+// sharedPlan is a SharedCache route's own state of a request.
+type sharedPlan struct {
+	revalidate *Entry       // the stale entry the handler is asked to validate
+	index      *Entry       // the Vary index the request was looked up under
+	sent       time.Time    // when the request went to the handler, for Age (RFC 9111 §4.2.3)
+	asked      cacheControl // what the request's Cache-Control allows (RFC 9111 §5.2.1)
+}
+
+func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
+	rt, req := m.rt, gc.Request
+	p := plan{
 		key:   rt.key(gc),
-		store: req.Method == http.MethodGet && !rd.noStore, // S1, S7
+		store: req.Method == http.MethodGet && !rd.noStore, // RFC 9111 §3, §5.2.1.5
 		fwd:   fwdURIMiss,
-		asked: rd.cc,
 	}
-	m.asked.noCache = rd.noCache // with Pragma's (RFC 9111 §5.4)
+	asked := rd.cc
+	asked.noCache = rd.noCache // with Pragma's (RFC 9111 §5.4)
 	if !rt.honourNoCache {
-		m.asked.noCache, m.asked.maxAge, m.asked.minFresh = false, delta{}, delta{}
+		asked.noCache, asked.maxAge, asked.minFresh = false, delta{}, delta{}
 	}
-	m.fresh = m.asked.noCache
+	p.shared.asked, p.fresh = asked, asked.noCache
 	lookup := true
 	switch {
 	case hasContent(req):
-		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, detailRequestBody
-	case req.Header.Get("Range") != "": // S10
-		lookup, m.store, m.fwd, m.detail = false, false, fwdBypass, "range"
+		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, detailRequestBody
+	case req.Header.Get("Range") != "": // a 206 is never stored
+		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, "range"
 	}
-	if lookup {
-		e, index, err := rt.lookupShared(gc, m.key)
-		m.index = index
-		switch {
-		case err == nil:
-			if rt.serveStoredShared(gc, e, &m) {
-				return
-			}
-		case !errors.Is(err, ErrNotFound):
-			m.detail = "store-error"
-		}
-	}
-	if rd.onlyIfCached { // R5
-		onlyIfCachedMiss(gc)
-		return
-	}
-	rt.miss(gc, m, lookup)
+	return p, lookup
 }
 
-// lookupShared returns the stored response for the request: under key, or,
-// when what is there is a Vary index, the variant that the request's values
-// of the listed headers select (RFC 9111 §4.1, R3), with the index.
-func (rt *route) lookupShared(gc *gin.Context, key string) (e, index *Entry, err error) {
-	ctx := gc.Request.Context()
+// lookup returns the stored response for the request: under key, or, when
+// what is there is a Vary index, the variant that the request's values of the
+// listed headers select (RFC 9111 §4.1), with the index.
+func (m sharedMode) lookup(gc *gin.Context, key string) (e, index *Entry, err error) {
+	rt, ctx := m.rt, gc.Request.Context()
 	e, err = rt.c.get(ctx, key)
 	if err != nil || !isVaryIndex(e) {
 		return e, nil, err
@@ -113,49 +105,49 @@ func variantKey(key string, index *Entry, h http.Header) string {
 	return varySuffix(key+"\x00gen="+string(index.Body), h, index.Header["Vary"])
 }
 
-// serveStoredShared answers from e when RFC 9111 allows it without
-// validation for this request (§4.2, §5.2.1), or stale within the response's
-// stale-while-revalidate while a background request revalidates it (RFC 5861
-// §3). Otherwise it prepares m for the handler: a conditional request when e
+// serveStored answers from e when RFC 9111 allows it without validation
+// for this request (§4.2, §5.2.1), or stale within the response's
+// stale-while-revalidate while a background request revalidates it (RFC
+// 5861 §3). Otherwise it prepares the render: a conditional request when e
 // has a validator (§4.3.1), and e as the fallback of a failure within the
 // response's stale-if-error.
-func (rt *route) serveStoredShared(gc *gin.Context, e *Entry, m *miss) bool {
+func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
+	rt := m.rt
 	resp := parseCacheControl(e.Header["Cache-Control"])
-	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) { // S6, §3.5
-		m.fwd, m.detail = fwdBypass, "authorization"
-		return false
+	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) { // §3.5
+		return verdict{fwd: fwdBypass, detail: "authorization"}
 	}
-	life := rt.lifetime(e, resp)
+	life := m.freshFor(e, resp)
 	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
-	if requestAllows(m.asked, resp, age, life) {
+	asked := p.shared.asked
+	if requestAllows(asked, resp, age, life) {
 		how := servedFresh
 		if age >= life {
 			how = servedMaxStale
 		}
 		rt.replay(gc, e, how, age, 0)
-		return true
+		return verdict{done: true}
 	}
-	asked := m.asked
 	if swr := resp.staleWhileRevalidate; swr.set && age >= life && age < life+swr.d && !forbidsStale(resp) &&
-		m.store && !asked.noCache && !asked.maxAge.set && !asked.minFresh.set { // RFC 5861 §3
+		p.store && !asked.noCache && !asked.maxAge.set && !asked.minFresh.set { // RFC 5861 §3
 		rt.replay(gc, e, servedStale, age, 0)
-		rt.refresh(gc, m.key, e, m.index)
-		return true
+		rt.refresh(gc, p.key, e, p.shared.index)
+		return verdict{done: true}
 	}
-	m.fwd = fwdStale
+	v := verdict{fwd: fwdStale}
 	if asked.noCache || age < life && !resp.noCache {
-		m.fwd = fwdRequest // R4: fresh, but the client asked for more (RFC 9211 §2.2)
+		v.fwd = fwdRequest // fresh, but the client asked for more (RFC 9211 §2.2)
 	}
-	if !m.store {
-		return false
+	if !p.store {
+		return v
 	}
 	if hasValidator(e) {
-		m.revalidate = e
+		v.revalidate = e
 	}
-	if sie := resp.staleIfError; sie.set && age < life+sie.d && !forbidsStale(resp) { // R7, RFC 5861 §4
-		m.stale = e
+	if sie := resp.staleIfError; sie.set && age < life+sie.d && !forbidsStale(resp) { // RFC 5861 §4
+		v.stale = e
 	}
-	return false
+	return v
 }
 
 // sharesWithAuthorization reports whether a response may be stored for, or
@@ -176,74 +168,84 @@ func hasValidator(e *Entry) bool {
 	return e.ETag != "" || lm
 }
 
-// lifetime is how long e is fresh: the policy's ServerTTL, or for a
-// SharedCache route what the response itself says (RFC 9111 §4.2.1).
-func (rt *route) lifetime(e *Entry, cc cacheControl) time.Duration {
-	if !rt.shared {
-		return rt.p.ServerTTL
-	}
-	life, _ := freshnessLifetime(e.Status, e.Header, cc, rt.p.HeuristicFreshness)
+// freshFor is how long e is fresh, as the response itself says (RFC 9111
+// §4.2.1), given its parsed Cache-Control.
+func (m sharedMode) freshFor(e *Entry, cc cacheControl) time.Duration {
+	life, _ := freshnessLifetime(e.Status, e.Header, cc, m.rt.p.HeuristicFreshness)
 	return life
 }
 
-// entryLifetime is lifetime for an entry whose Cache-Control is not parsed yet.
-func (rt *route) entryLifetime(e *Entry) time.Duration {
-	if !rt.shared {
-		return rt.p.ServerTTL
+func (m sharedMode) lifetime(e *Entry) time.Duration {
+	return m.freshFor(e, parseCacheControl(e.Header["Cache-Control"]))
+}
+
+// waited: a waiter takes the leader's response when it could have been
+// served it from the store (its own Authorization and Cache-Control,
+// asked); the leader's variant may not be its own, so a varying response is
+// looked up again for the waiter's variant, stored by now if it is the same
+// — unless only a response made after the waiter came will do. A waiter that
+// may not take it revalidates it, when it can, instead of rendering in full
+// (a no-cache response, say).
+func (m sharedMode) waited(gc *gin.Context, e *Entry, p plan) (serve, revalidate *Entry) {
+	if e != nil && len(e.Header["Vary"]) > 0 {
+		e = nil
+		if !p.fresh {
+			e, _, _ = m.lookup(gc, p.key)
+		}
 	}
-	return rt.lifetime(e, parseCacheControl(e.Header["Cache-Control"]))
+	if e == nil {
+		return nil, nil
+	}
+	if m.collapsible(gc, e, p) {
+		return e, nil
+	}
+	if p.store && m.revalidatable(gc, e) {
+		return nil, e
+	}
+	return nil, nil
 }
 
 // collapsible reports whether a request that waited on another request's
-// render (or another replica's) may be answered with e (RFC-CHECKLIST L3):
-// for an ordinary route, whose key fully selects the response, any fresh
-// entry; for a SharedCache route, one that this request could have been
-// served from the store (its own Authorization and Cache-Control, asked).
-// A Vary index never is.
-func (rt *route) collapsible(gc *gin.Context, e *Entry, asked *cacheControl) bool {
+// render (or another replica's) may be answered with e: one that this
+// request could have been served from the store. A Vary index never is. A
+// request that needs a response made after it came (fresh) waited on one
+// that was (flights.joinAfter), so its no-cache is satisfied.
+func (m sharedMode) collapsible(gc *gin.Context, e *Entry, p plan) bool {
 	if isVaryIndex(e) {
 		return false
 	}
-	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
-	if !rt.shared {
-		return age < rt.p.ServerTTL
-	}
+	age := max(m.rt.c.cfg.now().Sub(e.StoredAt), 0)
 	resp := parseCacheControl(e.Header["Cache-Control"])
 	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) {
 		return false
 	}
-	return requestAllows(*asked, resp, age, rt.lifetime(e, resp))
+	asked := p.shared.asked
+	if p.fresh {
+		asked.noCache = false
+	}
+	return requestAllows(asked, resp, age, m.freshFor(e, resp))
 }
 
 // revalidatable reports whether this request may have e validated with
 // the handler and then served: e has a validator, and a request with
 // Authorization only uses a response made to be shared (RFC 9111 §3.5).
-func (rt *route) revalidatable(gc *gin.Context, e *Entry) bool {
+func (m sharedMode) revalidatable(gc *gin.Context, e *Entry) bool {
 	if isVaryIndex(e) || !hasValidator(e) {
 		return false
 	}
 	return gc.Request.Header.Get("Authorization") == "" || sharesWithAuthorization(parseCacheControl(e.Header["Cache-Control"]))
 }
 
-// lookup is the store lookup of a request that waited for another
-// replica's render: a SharedCache route's picks the request's variant.
-func (rt *route) lookup(gc *gin.Context, key string) (*Entry, error) {
-	if rt.shared {
-		e, _, err := rt.lookupShared(gc, key)
-		return e, err
-	}
-	return rt.c.get(gc.Request.Context(), key)
-}
-
 // forward prepares the request a SharedCache route's handler sees: without
 // the client's validators when the response may be stored, and with the
 // stored entry's when it is to be revalidated (RFC 9111 §4.3.1). It returns
-// the client's request, which the caller puts back once the chain has run.
-func (rt *route) forward(gc *gin.Context, m *miss) *http.Request {
-	m.sent = rt.c.cfg.now()
+// the client's request, which the caller puts back once the chain has run,
+// and when the request went, for the response's Age (§4.2.3).
+func (m sharedMode) forward(gc *gin.Context, p plan) (*http.Request, time.Time) {
+	sent := m.rt.c.cfg.now()
 	req := gc.Request
-	if !m.store {
-		return nil
+	if !p.store {
+		return nil, sent
 	}
 	out := new(http.Request)
 	*out = *req
@@ -251,11 +253,11 @@ func (rt *route) forward(gc *gin.Context, m *miss) *http.Request {
 	for _, k := range forwardedConditionals {
 		delete(out.Header, k)
 	}
-	if m.revalidate != nil {
-		setValidators(out.Header, m.revalidate)
+	if p.shared.revalidate != nil {
+		setValidators(out.Header, p.shared.revalidate)
 	}
 	gc.Request = out
-	return req
+	return req, sent
 }
 
 // setValidators makes h a conditional request for e (RFC 9111 §4.3.1).
@@ -268,11 +270,22 @@ func setValidators(h http.Header, e *Entry) {
 	}
 }
 
-// settleShared is settle for a SharedCache route: the response keeps the
-// headers its handler gave it (a Date is added when it has none, RFC 9110
-// §6.6.1), and is stored when RFC 9111 §3 allows it, for as long as §4.2
-// says.
-func (rt *route) settleShared(x rendered) settled {
+// settle is the one settle of a SharedCache route's responses, in the
+// request and in a background refresh: a 304 to the conditional request
+// for x.revalidate updates it (settle304); any other response is settled in
+// full (settleFull).
+func (m sharedMode) settle(x rendered) settled {
+	if x.revalidate != nil && x.status == http.StatusNotModified {
+		return m.settle304(x)
+	}
+	return m.settleFull(x)
+}
+
+// settleFull: the response keeps the headers its handler gave it (a Date is
+// added when it has none, RFC 9110 §6.6.1), and is stored when RFC 9111 §3
+// allows it, for as long as §4.2 says.
+func (m sharedMode) settleFull(x rendered) settled {
+	rt := m.rt
 	h := x.header
 	canonicalize(h)
 	canonicalize(x.snap)
@@ -301,14 +314,14 @@ func (rt *route) settleShared(x rendered) settled {
 		LastModified: o.lastModified,
 		StoredAt:     now.Add(-initialAge(h, x.sent, now)),
 	}
-	ttl, reason := rt.sharedStorable(x, cc, e, o.cacheable)
+	ttl, reason := m.storable(x, cc, e, o.cacheable)
 	if reason != "" {
 		o.detail = reason
 		rt.c.observe(x.gc, EventUncacheable, reason, 0)
 		return o
 	}
 	e.Header = sharedHeader(h, x.snap, cc)
-	if err := rt.storeShared(x.gc, x.req, x.key, e, ttl, x.index); err != nil {
+	if err := m.store(x.gc, x.req, x.key, e, ttl, x.index); err != nil {
 		o.detail = "store-error"
 		return o
 	}
@@ -316,9 +329,11 @@ func (rt *route) settleShared(x rendered) settled {
 	return o
 }
 
-// sharedStorable says how long a rendered response is kept, or why it is
-// not stored (RFC 9111 §3, §3.5, §4.2.1; RFC-CHECKLIST S3, S4, S9).
-func (rt *route) sharedStorable(x rendered, cc cacheControl, e *Entry, cacheable bool) (time.Duration, string) {
+// storable says how long a rendered response is kept, or why it is not
+// stored (RFC 9111 §3, §3.5, §4.2.1; a Set-Cookie or a handler's error is
+// never stored).
+func (m sharedMode) storable(x rendered, cc cacheControl, e *Entry, cacheable bool) (time.Duration, string) {
+	rt := m.rt
 	h := x.header
 	switch {
 	case !cacheable:
@@ -366,11 +381,12 @@ func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 	return out
 }
 
-// storeShared stores e under key, or, when it varies, under its variant key
-// with the Vary index under key (RFC 9111 §4.1). The index in the store is
-// kept while it names the same fields, so the variants stored under it stay
+// store stores e under key, or, when it varies, under its variant key with
+// the Vary index under key (RFC 9111 §4.1). The index in the store is kept
+// while it names the same fields, so the variants stored under it stay
 // reachable.
-func (rt *route) storeShared(gc *gin.Context, req *http.Request, key string, e *Entry, ttl time.Duration, index *Entry) error {
+func (m sharedMode) store(gc *gin.Context, req *http.Request, key string, e *Entry, ttl time.Duration, index *Entry) error {
+	rt := m.rt
 	tags := rt.entryTags(gc, req)
 	if names := varyNames(e.Header["Vary"]); len(names) > 0 {
 		if index == nil || !slices.Equal(index.Header["Vary"], names) {
@@ -415,50 +431,33 @@ func updatable(k string, h http.Header) bool {
 	return k != "Content-Length" && (!unstoredHeaders[k] || k == "Date") && !listHas(h["Connection"], k)
 }
 
-// revalidated handles the handler's 304 to the conditional request made for
-// m.revalidate: the stored response is updated (see refreshed), stored
-// again, and replayed, the client's own validators deciding between 200 and
-// 304. A 304 whose entity-tag is not the stored one cannot update it; the
-// entry is dropped and the client gets a 502.
-func (r *render) revalidated() {
-	rt, gc, m := r.rt, r.gc, r.m
-	h := r.w.ResponseWriter.Header()
-	canonicalize(h)
-	canonicalize(r.snap)
-	e, ok := rt.refreshed(m.revalidate, h, r.snap, m.sent)
+// settle304 settles the handler's 304 to the conditional request made for
+// x.revalidate: the stored response is updated (see updatedBy304) and stored
+// again (validated, and entry when stored). A 304 whose entity-tag is not
+// the stored one cannot update it (mismatched).
+func (m sharedMode) settle304(x rendered) settled {
+	canonicalize(x.header)
+	canonicalize(x.snap)
+	e, ok := m.updatedBy304(x.revalidate, x.header, x.snap, x.sent)
 	if !ok {
-		rt.c.observe(gc, EventUncacheable, "mismatched-304", 0)
-		keys := []string{m.key}
-		if m.index != nil {
-			keys = append(keys, variantKey(m.key, m.index, gc.Request.Header))
-		}
-		ctx, cancel := rt.c.deadline(gc.Request.Context()) // L6
-		if err := rt.c.delete(ctx, keys...); err != nil {
-			rt.c.fault("delete", m.key, err)
-		}
-		cancel()
-		r.restoreHeader(h)
-		h[headerCacheState] = []string{forwardStatus(m.fwd, false, "mismatched-304")}
-		h[headerXCache] = xMiss
-		gc.AbortWithStatus(http.StatusBadGateway)
-		return
+		m.rt.c.observe(x.gc, EventUncacheable, "mismatched-304", 0)
+		return settled{mismatched: true}
 	}
-	stored := rt.storeRefreshed(gc, gc.Request, m.key, e, m.index)
-	if stored && m.flight != nil {
-		m.flight.entry = e
+	o := settled{validated: e}
+	if m.storeUpdated(x.gc, x.req, x.key, e, x.index) {
+		o.entry = e
 	}
-	r.restoreHeader(h)
-	status := forwardStatus(m.fwd, stored, "") + "; fwd-status=304"
-	rt.replayWith(gc, e, servedRevalidated, rt.c.cfg.now().Sub(e.StoredAt), []string{status})
+	return o
 }
 
-// refreshed is old updated by a 304 with header h (RFC 9111 §4.3.4): the
+// updatedBy304 is old updated by a 304 with header h (RFC 9111 §4.3.4): the
 // 304's fields replace the stored ones (those the handler set, see snap,
 // and may be stored, see updatable), it carries a Date (the time it came,
 // when it has none), and its age starts from the 304. ok is false when the
 // 304 names another entity-tag than old's: it does not validate old. A stored
 // response with only Last-Modified takes the 304's entity-tag.
-func (rt *route) refreshed(old *Entry, h, snap http.Header, sent time.Time) (e *Entry, ok bool) {
+func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time) (e *Entry, ok bool) {
+	rt := m.rt
 	tag := normalizeETag(h.Get("Etag"))
 	if tag != "" && old.ETag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
 		return nil, false
@@ -487,27 +486,32 @@ func (rt *route) refreshed(old *Entry, h, snap http.Header, sent time.Time) (e *
 	return e, true
 }
 
-// storeRefreshed stores a response updated by a 304 when it may still be
+// storeUpdated stores a response updated by a 304 when it may still be
 // stored (its new Cache-Control may say otherwise), and reports whether it was.
-func (rt *route) storeRefreshed(gc *gin.Context, req *http.Request, key string, e, index *Entry) bool {
-	ttl, reason := rt.sharedStorable(rendered{
+func (m sharedMode) storeUpdated(gc *gin.Context, req *http.Request, key string, e, index *Entry) bool {
+	ttl, reason := m.storable(rendered{
 		req: req, gc: gc, header: e.Header, snap: http.Header{}, status: e.Status, key: key, store: true,
 		errs: len(gc.Errors),
 	}, parseCacheControl(e.Header["Cache-Control"]), e, true)
-	return reason == "" && rt.storeShared(gc, req, key, e, ttl, index) == nil
+	return reason == "" && m.store(gc, req, key, e, ttl, index) == nil
 }
 
-// restoreHeader takes the handler's response fields off the live header,
-// except Set-Cookie, which still goes to this client (and is never stored).
-func (r *render) restoreHeader(h http.Header) {
+// restoreHeader takes the handler's response fields off the live header h,
+// back to snap, except Set-Cookie, which still goes to this client (and is
+// never stored).
+func restoreHeader(h, snap http.Header) {
 	for k := range h {
 		if k == "Set-Cookie" {
 			continue
 		}
-		if v, ok := r.snap[k]; ok {
+		if v, ok := snap[k]; ok {
 			h[k] = v
 		} else {
 			delete(h, k)
 		}
 	}
 }
+
+// cacheControl: a SharedCache route sends the response's own Cache-Control,
+// none of its own.
+func (sharedMode) cacheControl(http.Header, http.Header, int) {}

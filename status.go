@@ -14,11 +14,11 @@ const (
 	fwdMethod  = "method"   // the method is not cacheable
 	fwdStale   = "stale"    // the stored response is stale
 
-	xCacheMiss       = "MISS"
-	xCacheHitServer  = "HIT from Server"
-	xCacheHitClient  = "HIT from Client"
-	headerCacheState = "Cache-Status"
-	headerXCache     = "X-Cache"
+	xCacheMiss        = "MISS"
+	xCacheHitServer   = "HIT from Server"
+	xCacheHitClient   = "HIT from Client"
+	headerCacheStatus = "Cache-Status"
+	headerXCache      = "X-Cache"
 )
 
 var (

@@ -1,0 +1,171 @@
+package gincache
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// fixedMode is the mode of a route cached by its Policy: the policy says how
+// long an entry lives (ServerTTL, stale-*) and what Cache-Control goes out;
+// the key, with the policy's Vary, selects the response alone.
+type fixedMode struct{ rt *route }
+
+var _ mode = fixedMode{}
+
+func (m fixedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
+	rt, req := m.rt, gc.Request
+	lookup := rt.store
+	p := plan{
+		store: rt.store && req.Method == http.MethodGet && !rd.noStore, // RFC 9111 §3, §5.2.1.5
+		fwd:   fwdURIMiss,
+	}
+	if !rt.store {
+		p.fwd = fwdBypass
+	}
+	switch {
+	case hasContent(req):
+		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, detailRequestBody
+	case req.Header.Get("Range") != "": // a 206 is never stored
+		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, "range"
+	case !rt.p.Public && req.Header.Get("Authorization") != "": // RFC 9111 §3.5
+		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, "authorization"
+	case rd.noCache && rt.honourNoCache && lookup: // RFC 9111 §5.2.1.4: a hard reload
+		lookup, p.fwd, p.fresh = false, fwdRequest, true
+	}
+	if rt.store {
+		p.key = rt.key(gc)
+	}
+	return p, lookup
+}
+
+func (m fixedMode) lookup(gc *gin.Context, key string) (*Entry, *Entry, error) {
+	e, err := m.rt.c.get(gc.Request.Context(), key)
+	if err == nil && isVaryIndex(e) {
+		err = ErrNotFound // a SharedCache route's, under the same URL
+	}
+	return e, nil, err
+}
+
+// serveStored answers from a stored entry when it is fresh, or stale within
+// StaleWhileRevalidate (RFC 5861 §3: at once, with one background refresh).
+// An entry within StaleIfError is the fallback of the render to come.
+func (m fixedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
+	rt := m.rt
+	age := rt.c.cfg.now().Sub(e.StoredAt)
+	switch {
+	case age < rt.p.ServerTTL:
+		rt.replay(gc, e, servedFresh, age, 0)
+		return verdict{done: true}
+	case age < rt.p.ServerTTL+rt.p.StaleWhileRevalidate:
+		rt.replay(gc, e, servedStale, age, 0)
+		rt.refresh(gc, p.key, nil, nil)
+		return verdict{done: true}
+	case age < rt.p.ServerTTL+rt.p.StaleIfError:
+		return verdict{fwd: fwdStale, stale: e}
+	}
+	return verdict{}
+}
+
+func (m fixedMode) lifetime(*Entry) time.Duration { return m.rt.p.ServerTTL }
+
+// waited: the key fully selects the response, so a waiter takes any entry
+// the leader stored that is still fresh.
+func (m fixedMode) waited(gc *gin.Context, e *Entry, p plan) (*Entry, *Entry) {
+	if e != nil && m.collapsible(gc, e, p) {
+		return e, nil
+	}
+	return nil, nil
+}
+
+func (m fixedMode) collapsible(_ *gin.Context, e *Entry, _ plan) bool {
+	return !isVaryIndex(e) && max(m.rt.c.cfg.now().Sub(e.StoredAt), 0) < m.rt.p.ServerTTL
+}
+
+func (fixedMode) forward(*gin.Context, plan) (*http.Request, time.Time) { return nil, time.Time{} }
+
+// settle gives a rendered response its validators and headers, and stores
+// it when it may be stored.
+func (m fixedMode) settle(x rendered) settled {
+	rt := m.rt
+	h := x.header
+	canonicalize(h)
+	canonicalize(x.snap)
+	o := settled{cacheable: rt.c.cfg.statuses[x.status]}
+	now := rt.c.cfg.now()
+	if o.cacheable {
+		o.etag, o.lastModified = validators(h, x.snap, x.status, x.body, x.req.Method == http.MethodHead && len(x.body) == 0, now)
+		for _, name := range rt.vary {
+			if !listHas(h["Vary"], name) {
+				h.Add("Vary", name)
+			}
+		}
+		if bodyAllowed(x.status) && (x.req.Method != http.MethodHead || len(x.body) > 0) {
+			h["Content-Length"] = []string{strconv.Itoa(len(x.body))}
+		}
+	}
+	if x.store {
+		if reason := m.unstorable(x, o.cacheable); reason != "" {
+			o.detail = reason
+			rt.c.observe(x.gc, EventUncacheable, reason, 0)
+		} else {
+			e := &Entry{
+				Status:       x.status,
+				Header:       storedHeader(h, x.snap),
+				Body:         slices.Clone(x.body),
+				ETag:         o.etag,
+				LastModified: o.lastModified,
+				StoredAt:     now,
+			}
+			if err := rt.c.set(x.req.Context(), x.key, e, rt.storeTTL, rt.entryTags(x.gc, x.req)); err != nil {
+				o.detail = "store-error"
+			} else {
+				o.entry = e
+				rt.c.observe(x.gc, EventStored, "", len(e.Body))
+			}
+		}
+	}
+	m.cacheControl(h, x.snap, x.status)
+	return o
+}
+
+// unstorable says why a rendered response must not be stored, or "".
+func (m fixedMode) unstorable(x rendered, cacheable bool) string {
+	h := x.header
+	switch {
+	case !cacheable:
+		return "status" // WithStatuses
+	case x.errs > 0:
+		return "handler-error" // the handler said it failed
+	case changed(h, x.snap, "Cache-Control") && forbidsShared(parseCacheControl(h["Cache-Control"])):
+		return "cache-control" // RFC 9111 §3: no-store or private, from the handler
+	case changed(h, x.snap, "Set-Cookie"):
+		return "set-cookie" // one user's session must never reach another
+	}
+	for _, line := range h["Vary"] { // RFC 9111 §4.1: the key must hold every field it varies on
+		for f := range strings.SplitSeq(line, ",") {
+			f = strings.TrimSpace(f)
+			if f == "*" || f != "" && !containsFold(m.rt.vary, f) && !listHas(x.snap["Vary"], f) {
+				return "vary"
+			}
+		}
+	}
+	return ""
+}
+
+// cacheControl sends the policy's Cache-Control for a cacheable status,
+// unless the handler set its own; no-store for a NoStore policy's others.
+func (m fixedMode) cacheControl(h, snap http.Header, status int) {
+	rt := m.rt
+	switch {
+	case changed(h, snap, "Cache-Control"):
+	case rt.c.cfg.statuses[status]:
+		h["Cache-Control"] = rt.cc
+	case rt.p.NoStore:
+		h["Cache-Control"] = noStoreCC
+	}
+}
