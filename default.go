@@ -10,9 +10,10 @@ import (
 )
 
 // Default returns middleware that gives every route of the engine or group
-// it is installed on a policy, so nobody has to remember one per route (the
-// second seed's lesson): typically Policy{NoStore: true} for an API, or a
-// short revalidating policy for pages.
+// it is installed on a policy, so nobody has to remember one per route (a
+// route that forgets its caching is the usual source of stale pages):
+// typically Policy{NoStore: true} for an API, or a short revalidating policy
+// for pages.
 //
 //	api := r.Group("/api", cache.Default(gincache.Policy{NoStore: true}))
 //	api.GET("/items", listItems)                                    // no-store

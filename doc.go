@@ -38,6 +38,6 @@
 //
 // Every response of a caching route says what happened in Cache-Status
 // (RFC 9211), e.g. "gincache; hit; ttl=297" or "gincache; fwd=uri-miss; stored",
-// and in the seed's X-Cache: MISS, "HIT from Server" or, for a 304,
+// and in the X-Cache field many tools already read: MISS, "HIT from Server" or, for a 304,
 // "HIT from Client".
 package gincache

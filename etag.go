@@ -11,8 +11,8 @@ import (
 // and its Content-Encoding (RFC-CHECKLIST V2). The same bytes give the same
 // tag on every replica and after every re-render, so a client that
 // revalidates against any replica, or after the entry expired and was
-// rendered again unchanged, still gets its 304. (The seed used random bytes,
-// which made every render a new version.)
+// rendered again unchanged, still gets its 304. (Random bytes would make
+// every render a new version.)
 //
 // xxHash64 is not a cryptographic hash; it is fast enough to run on every
 // miss, and an accidental collision between two versions of one URL is a

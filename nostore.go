@@ -25,13 +25,13 @@ var conditionalRequestHeaders = []string{
 }
 
 // NoStore returns middleware for routes that must never be cached anywhere:
-// the second seed's nocache decorator, made reliable. Whatever the handler
+// a "nocache" decorator made reliable. Whatever the handler
 // sets, every response carries "Cache-Control: no-store, no-cache,
 // must-revalidate, max-age=0", "Pragma: no-cache" and an Expires in the past,
 // and no ETag or Last-Modified; the headers are applied as the response is
 // written, so a handler cannot override them.
 //
-// A JSON list that must reflect a save at once (the seed's stale dropdown)
+// A JSON list that must reflect a save at once (a dropdown of saved items)
 // belongs behind it. Policy{NoStore: true} with no ServerTTL is the same.
 func NoStore() gin.HandlerFunc {
 	return noStore

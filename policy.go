@@ -20,25 +20,23 @@ import (
 // Handler checks a Policy when the route is registered and panics on one that
 // contradicts itself, so a mistake never surfaces while serving.
 type Policy struct {
-	// NoStore sends "no-store": no cache downstream keeps the response
-	// (the first seed's cacheable=False). With ServerTTL zero the route
-	// behaves as NoStore() does. It excludes every other client directive.
+	// NoStore sends "no-store": no cache downstream keeps the response.
+	// With ServerTTL zero the route behaves as NoStore() does. It excludes every other client directive.
 	NoStore bool
 	// NoCache sends "no-cache": clients may keep the response but must
-	// revalidate it on every use, which the middleware answers cheaply with 304
-	// (the seed's must_revalidate=True).
+	// revalidate it on every use, which the middleware answers cheaply with
+	// 304.
 	NoCache bool
 	// MustRevalidate sends "must-revalidate": clients reuse the response while
 	// fresh and revalidate once it is stale.
 	MustRevalidate bool
 	// Public sends "public" and lets shared caches (CDNs, proxies, and this
-	// package's store) keep the response for every user; otherwise "private"
-	// (the seed's client_only). A private policy is stored on the server only
-	// with a Key that tells users apart.
+	// package's store) keep the response for every user; otherwise
+	// "private". A private policy is stored on the server only with a Key
+	// that tells users apart.
 	Public bool
-	// MaxAge is sent as "max-age", in whole seconds (the seed's
-	// client_timeout). Zero sends "max-age=0", so clients never apply a
-	// heuristic lifetime of their own.
+	// MaxAge is sent as "max-age", in whole seconds. Zero sends
+	// "max-age=0", so clients never apply a heuristic lifetime of their own.
 	MaxAge time.Duration
 	// SharedMaxAge is sent as "s-maxage", in whole seconds, for shared caches;
 	// zero omits it. It needs Public.
@@ -53,8 +51,8 @@ type Policy struct {
 	// seconds; zero omits it.
 	StaleIfError time.Duration
 
-	// ServerTTL is how long the store keeps the response (the seed's
-	// server_timeout). Zero stores nothing: the route still gets its
+	// ServerTTL is how long the store keeps the response. Zero stores
+	// nothing: the route still gets its
 	// Cache-Control, ETag and 304s, which save bandwidth but not rendering.
 	ServerTTL time.Duration
 	// Vary lists the request headers whose values select a variant, such as

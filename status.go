@@ -2,8 +2,8 @@ package gincache
 
 import "strconv"
 
-// What happened to a request, told twice: Cache-Status (RFC 9211,
-// RFC-CHECKLIST O1) for tools, X-Cache in the seed's words (O2) for people.
+// What happened to a request, told twice: Cache-Status (RFC 9211) for tools,
+// X-Cache in the older informal form for people.
 const (
 	cacheName = "gincache"
 
