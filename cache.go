@@ -78,7 +78,7 @@ func (c *Cache) Stats() Stats {
 	}
 }
 
-// get looks key up within the store deadline (RFC-CHECKLIST L6). Any error
+// get looks key up within the store deadline (every store call has a deadline). Any error
 // but ErrNotFound is a store fault: logged, counted, and still a miss.
 func (c *Cache) get(ctx context.Context, key string) (*Entry, error) {
 	ctx, cancel := c.deadline(ctx)
@@ -168,7 +168,7 @@ func (c *Cache) Wait() {
 	c.background.Wait()
 }
 
-// deadline bounds a store call by the store timeout (RFC-CHECKLIST L6),
+// deadline bounds a store call by the store timeout (every store call has a deadline),
 // unless the store bounds its own calls (Bounded), where a second timer
 // would only cost.
 func (c *Cache) deadline(ctx context.Context) (context.Context, context.CancelFunc) {

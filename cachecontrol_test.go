@@ -155,7 +155,7 @@ func TestUnquote(t *testing.T) {
 	}
 }
 
-// TestCacheControlAllocs: RFC-CHECKLIST house rule 6, the per-request path
+// TestCacheControlAllocs: the per-request path
 // allocates as little as possible. A request without Cache-Control, and the
 // values browsers send on reload and hard reload, cost nothing.
 func TestCacheControlAllocs(t *testing.T) {

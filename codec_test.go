@@ -222,7 +222,7 @@ func TestEntryUnmarshalRejects(t *testing.T) {
 		{"magic and checksum only", seal([]byte("GCE\x01")), errCodecShort},
 		{"wrong magic", append([]byte("XYZ"), valid[3:]...), errCodecMagic},
 		{"JSON", []byte(`{"status":200,"body":"hello"}`), errCodecMagic},
-		// RFC-CHECKLIST L5: an entry written by another format version is a
+		// versioned entries: an entry written by another format version is a
 		// miss, never misread, even when its checksum is right.
 		{"future version 2", withVersion(2), errCodecVersion},
 		{"version 0", withVersion(0), errCodecVersion},
@@ -402,7 +402,7 @@ func BenchmarkEntryUnmarshal(b *testing.B) {
 
 // FuzzEntryUnmarshalBinary checks that no input makes the decoder panic, and
 // that whatever it accepts re-encodes to an entry that decodes the same
-// (RFC-CHECKLIST L5: an entry is read back exactly or not at all). The
+// (versioned entries: an entry is read back exactly or not at all). The
 // fuzzer's input is tried as it is and with a valid checksum appended, so
 // that mutations reach the field parsing behind the checksum.
 func FuzzEntryUnmarshalBinary(f *testing.F) {
@@ -477,7 +477,7 @@ func fuzzHeader(s string) http.Header {
 // FuzzEntryRoundTrip checks decode(encode(e)) == e for every entry the
 // encoder accepts — any status from 0 to 999, header names, values and counts,
 // body, ETag, and both times at any second and nanosecond, zero or not — and
-// that equal entries encode to equal bytes (RFC-CHECKLIST L5).
+// that equal entries encode to equal bytes (versioned entries).
 func FuzzEntryRoundTrip(f *testing.F) {
 	f.Add(200, `"abc"`, []byte("<h1>hello</h1>"), "Content-Type:text/html\nVary:Accept-Encoding\x00Accept", int64(1795521600), int64(123456789), int64(1795521540), int64(0), uint8(0))
 	f.Add(0, "", []byte(nil), "", int64(0), int64(0), int64(0), int64(0), uint8(15))

@@ -42,7 +42,7 @@ var httpDateLayouts = [...]string{
 // parseHTTPDate parses one HTTP-date. http.ParseTime is laxer than the
 // grammar: it takes one-digit hours, fractions of a second, names in any
 // case, any zone in the rfc850 form and a weekday that is not the date's
-// (RFC-CHECKLIST C4: such a field is ignored). So a date is taken only when
+// (RFC 9110 §13.1.3: such a field is ignored). So a date is taken only when
 // formatting it again gives back the field.
 func parseHTTPDate(s string) (time.Time, bool) {
 	var buf [len("Wednesday, 02-Jan-06 15:04:05 GMT")]byte

@@ -9,10 +9,10 @@ import (
 
 // FuzzIfModifiedSince: for any If-Modified-Since field and Last-Modified time,
 // notModified never panics; a field that is not exactly one valid HTTP-date
-// never gives a 304 (RFC-CHECKLIST C4, C6); a valid one gives a 304 exactly
-// when Last-Modified, at one-second precision, is at or before it (C4), and
+// never gives a 304 (RFC 9110 §13.1.3, RFC 9110 §13.1); a valid one gives a 304 exactly
+// when Last-Modified, at one-second precision, is at or before it (RFC 9110 §13.1.3), and
 // never when Last-Modified is unknown; and an If-None-Match beside it decides
-// alone (C4). Validity is judged by strictHTTPDate, written from the grammar
+// alone (RFC 9110 §13.1.3). Validity is judged by strictHTTPDate, written from the grammar
 // rather than with time.Parse, so it checks the parser rather than repeats it.
 func FuzzIfModifiedSince(f *testing.F) {
 	f.Add("Mon, 23 Nov 2026 12:00:00 GMT", int64(1795435200), int64(0), int64(0))
@@ -41,7 +41,7 @@ func FuzzIfModifiedSince(f *testing.F) {
 				t.Fatalf("notModified(If-Modified-Since %q, Last-Modified %v) = %v; want %v (valid HTTP-date: %v)",
 					lines, lm, got, want, valid)
 			}
-			// RFC-CHECKLIST C4: If-None-Match decides alone.
+			// RFC 9110 §13.1.3: If-None-Match decides alone.
 			for inm, want := range map[string]bool{`"e"`: true, `"other"`: false, "x": false} {
 				h := http.Header{"If-Modified-Since": lines, "If-None-Match": {inm}}
 				if got := notModified(h, `"e"`, lm); got != want {

@@ -24,13 +24,13 @@ func TestETagListMatch(t *testing.T) {
 		{name: "prefix is not a match", lines: []string{`"ab"`}, etag: `"a"`, wantValid: true},
 		{name: "empty opaque tag", lines: []string{`""`}, etag: `""`, wantMatch: true, wantValid: true},
 
-		// RFC-CHECKLIST C1: the weak comparison, both ways.
+		// RFC 9110 §8.8.3.2: the weak comparison, both ways.
 		{name: "weak member matches strong etag", lines: []string{`W/"a"`}, etag: `"a"`, wantMatch: true, wantValid: true},
 		{name: "strong member matches weak etag", lines: []string{`"a"`}, etag: `W/"a"`, wantMatch: true, wantValid: true},
 		{name: "weak member matches weak etag", lines: []string{`W/"a"`}, etag: `W/"a"`, wantMatch: true, wantValid: true},
 		{name: "weak member mismatch", lines: []string{`W/"b"`}, etag: `"a"`, wantValid: true},
 
-		// RFC-CHECKLIST C2: lists, any member matching.
+		// RFC 9110 §13.1.2: lists, any member matching.
 		{name: "list with match last", lines: []string{`"x", W/"y" , "a"`}, etag: `"a"`, wantMatch: true, wantValid: true},
 		{name: "list with match first", lines: []string{`"a", "x"`}, etag: `"a"`, wantMatch: true, wantValid: true},
 		{name: "list without match", lines: []string{`"x", W/"y"`}, etag: `"a"`, wantValid: true},
@@ -57,7 +57,7 @@ func TestETagListMatch(t *testing.T) {
 		{name: "backslash is not an escape", lines: []string{`"a\"`}, etag: `"a\"`, wantMatch: true, wantValid: true},
 		{name: "obs-text", lines: []string{"\"caf\xc3\xa9\""}, etag: "\"caf\xc3\xa9\"", wantMatch: true, wantValid: true},
 
-		// RFC-CHECKLIST C6: malformed fields are reported invalid (and ignored by the caller).
+		// RFC 9110 §13.1: malformed fields are reported invalid (and ignored by the caller).
 		{name: "unquoted", lines: []string{"a"}, etag: `"a"`},
 		{name: "unquoted equal to opaque tag", lines: []string{"a"}, etag: "a"},
 		{name: "unquoted member in a list", lines: []string{`"a", b`}, etag: `"a"`},
@@ -124,7 +124,7 @@ func TestNotModified(t *testing.T) {
 		{name: "If-None-Match star", header: http.Header{"If-None-Match": {"*"}}, etag: etag, lastModified: lm, want: true},
 		{name: "If-None-Match list on two lines", header: http.Header{"If-None-Match": {`"x"`, `"y", ` + etag}}, etag: etag, lastModified: lm, want: true},
 
-		// RFC-CHECKLIST C4: If-None-Match, when present, decides alone.
+		// RFC 9110 §13.1.3: If-None-Match, when present, decides alone.
 		{
 			name:   "If-None-Match match wins over an older If-Modified-Since",
 			header: http.Header{"If-None-Match": {etag}, "If-Modified-Since": {before}}, etag: etag, lastModified: lm, want: true,
@@ -142,10 +142,10 @@ func TestNotModified(t *testing.T) {
 			header: http.Header{"If-None-Match": {"unquoted"}, "If-Modified-Since": {after}}, etag: etag, lastModified: lm,
 		},
 
-		// RFC-CHECKLIST C6: a malformed If-None-Match alone is ignored, not an error.
+		// RFC 9110 §13.1: a malformed If-None-Match alone is ignored, not an error.
 		{name: "malformed If-None-Match alone", header: http.Header{"If-None-Match": {`"a`}}, etag: etag, lastModified: lm},
 
-		// RFC-CHECKLIST C4: If-Modified-Since against Last-Modified.
+		// RFC 9110 §13.1.3: If-Modified-Since against Last-Modified.
 		{name: "If-Modified-Since equal", header: http.Header{"If-Modified-Since": {imf}}, etag: etag, lastModified: lm, want: true},
 		{name: "If-Modified-Since after", header: http.Header{"If-Modified-Since": {after}}, etag: etag, lastModified: lm, want: true},
 		{name: "If-Modified-Since before", header: http.Header{"If-Modified-Since": {before}}, etag: etag, lastModified: lm},
@@ -172,13 +172,13 @@ func TestNotModified(t *testing.T) {
 		},
 		{name: "If-Modified-Since without If-None-Match or etag", header: http.Header{"If-Modified-Since": {after}}, lastModified: lm, want: true},
 
-		// RFC-CHECKLIST C4, C6: an invalid date is ignored.
+		// RFC 9110 §13.1.3, RFC 9110 §13.1: an invalid date is ignored.
 		{name: "invalid date: words", header: http.Header{"If-Modified-Since": {"yesterday"}}, etag: etag, lastModified: lm},
 		{name: "invalid date: ISO 8601", header: http.Header{"If-Modified-Since": {"2027-01-01T00:00:00Z"}}, etag: etag, lastModified: lm},
 		{name: "invalid date: UTC for GMT", header: http.Header{"If-Modified-Since": {"Fri, 01 Jan 2027 00:00:00 UTC"}}, etag: etag, lastModified: lm},
 		{name: "invalid date: empty", header: http.Header{"If-Modified-Since": {""}}, etag: etag, lastModified: lm},
 		{name: "invalid date: trailing garbage", header: http.Header{"If-Modified-Since": {after + "x"}}, etag: etag, lastModified: lm},
-		// RFC-CHECKLIST C4: what http.ParseTime takes but the HTTP-date
+		// RFC 9110 §13.1.3: what http.ParseTime takes but the HTTP-date
 		// grammar (RFC 9110 §5.6.7) does not (found by FuzzIfModifiedSince).
 		{name: "invalid date: one-digit hour", header: http.Header{"If-Modified-Since": {"Mon, 23 Nov 2026 1:00:00 GMT"}}, etag: etag, lastModified: lm.Add(-11 * time.Hour)},
 		{name: "invalid date: fraction of a second", header: http.Header{"If-Modified-Since": {"Mon, 23 Nov 2026 12:00:00.5 GMT"}}, etag: etag, lastModified: lm},
@@ -246,11 +246,11 @@ func etagMembers(t *testing.T, lines []string) []string {
 }
 
 // FuzzETagList: a field etagListMatch accepts is a list of members, "*" or
-// entity-tags (RFC-CHECKLIST C2). Re-serialised — joined on one line, or one
+// entity-tags (RFC 9110 §13.1.2). Re-serialised — joined on one line, or one
 // member a line — it parses to the same members and gives the same match
 // result; the result is that of the weak comparison of the etag against the
-// members (C1); each member matches the list it came from; and a field it
-// refuses gives no match (C6).
+// members (RFC 9110 §8.8.3.2); each member matches the list it came from; and a field it
+// refuses gives no match (RFC 9110 §13.1).
 func FuzzETagList(f *testing.F) {
 	f.Add(`"a"`, `"a"`)
 	f.Add(`W/"a", "b"`, `"b"`)
@@ -347,7 +347,7 @@ func TestValidETag(t *testing.T) {
 	}
 }
 
-// RFC-CHECKLIST V1, V3: a handler's entity-tag is kept, a bare one quoted,
+// RFC 9110 §8.8.3, the handler's validators kept: a handler's entity-tag is kept, a bare one quoted,
 // one that cannot be made valid dropped.
 func TestNormalizeETag(t *testing.T) {
 	tests := []struct {
@@ -396,7 +396,7 @@ func checkStrongETag(t *testing.T, tag string) {
 	}
 }
 
-// RFC-CHECKLIST V1, V2: generated entity-tags are strong, quoted, fixed-width
+// RFC 9110 §8.8.3, a deterministic strong ETag: generated entity-tags are strong, quoted, fixed-width
 // and a function of the body and its Content-Encoding alone.
 func TestStrongETag(t *testing.T) {
 	t.Run("no body imitates an encoding", func(t *testing.T) {

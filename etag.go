@@ -8,7 +8,7 @@ import (
 )
 
 // strongETag derives a strong entity-tag from the representation: the body
-// and its Content-Encoding (RFC-CHECKLIST V2). The same bytes give the same
+// and its Content-Encoding (a deterministic strong ETag). The same bytes give the same
 // tag on every replica and after every re-render, so a client that
 // revalidates against any replica, or after the entry expired and was
 // rendered again unchanged, still gets its 304. (Random bytes would make
@@ -35,8 +35,8 @@ func strongETag(contentEncoding string, body []byte) string {
 	return string(b)
 }
 
-// normalizeETag keeps a handler's own entity-tag (RFC-CHECKLIST V3) and
-// quotes a bare one, so the ETag sent is never unquoted (V1). It returns ""
+// normalizeETag keeps a handler's own entity-tag (the handler's validators kept) and
+// quotes a bare one, so the ETag sent is never unquoted (RFC 9110 §8.8.3). It returns ""
 // when the value cannot be made a valid entity-tag; a generated one is then used.
 func normalizeETag(s string) string {
 	if validETag(s) {

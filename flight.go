@@ -106,7 +106,7 @@ func (fs *flights) land(key string, f *flight, e *Entry) {
 
 // wait returns the flight's stored entry, or nil when the render stored
 // nothing, took longer than d, or the client went away. A nil entry means
-// the waiter renders for itself (RFC-CHECKLIST L3).
+// the waiter renders for itself (waiters never get an unstorable response).
 func (f *flight) wait(ctx context.Context, d time.Duration) *Entry {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -18,7 +18,7 @@ import (
 var waitFor = leaktest.WaitFor
 
 // TestCoalescing: concurrent misses for one key share one render; waiters
-// never receive a response that is not storable (RFC-CHECKLIST L3).
+// never receive a response that is not storable (waiters never get an unstorable response).
 func TestCoalescing(t *testing.T) {
 	const n = 8
 	var calls atomic.Int64

@@ -83,14 +83,14 @@ func TestDecisionTree(t *testing.T) {
 			hasHeader("Cache-Control", "public, no-cache, max-age=120"), hasHeader("ETag", shellETag),
 			hasHeader("Content-Type", "text/html; charset=utf-8"), hasHeader("Content-Length", strconv.Itoa(len(shellBody)))}
 	}
-	// N1, N2, N3: no body, the validators and Cache-Control, no representation metadata.
+	// RFC 9110 §15.4.5: no body, the validators and Cache-Control, no representation metadata.
 	notModified := func(xcache string) []check {
 		return []check{hasStatus(304), hasBody(""), hasHeader("X-Cache", xcache), hasHeader("ETag", shellETag),
 			hasHeader("Cache-Control", "public, no-cache, max-age=120"), noHeader("Content-Type"),
 			noHeader("Content-Length"), noHeader("Last-Modified"), noHeader("X-Last-Modified")}
 	}
 	runFlows(t, []flow{
-		{name: "miss then hit; the handler runs once (R1, R2, O1, O2)", policy: shell, stored: 1, steps: []step{
+		{name: "miss then hit; the handler runs once (RFC 9111 §4, RFC 9111 §5.1, RFC 9211, X-Cache)", policy: shell, stored: 1, steps: []step{
 			{name: "miss", checks: miss, runs: 1},
 			{name: "hit", checks: hit(0, 300), runs: 1},
 			{name: "hit 30s later keeps Last-Modified", advance: 30 * time.Second, runs: 1,
@@ -101,30 +101,30 @@ func TestDecisionTree(t *testing.T) {
 			{name: "after ServerTTL", advance: 5*time.Minute + time.Second, runs: 2, checks: []check{
 				hasHeader("X-Cache", "MISS"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
 		}},
-		{name: "conditional requests on a hit (C1-C4, N1-N3)", policy: shell, stored: 1, steps: []step{
+		{name: "conditional requests on a hit (RFC 9110 §13.1, §15.4.5)", policy: shell, stored: 1, steps: []step{
 			{name: "miss", checks: miss, runs: 1},
-			{name: "If-None-Match matches: 304 (C3)", hdr: []string{"If-None-Match", shellETag},
+			{name: "If-None-Match matches: 304 (RFC 9110 §13.1.2)", hdr: []string{"If-None-Match", shellETag},
 				checks: append(notModified("HIT from Client"), hasHeader("Cache-Status", "gincache; hit; ttl=300"), hasHeader("Age", "0")), runs: 1},
-			{name: "weak comparison (C1)", hdr: []string{"If-None-Match", "W/" + shellETag}, checks: notModified("HIT from Client"), runs: 1},
-			{name: "list (C2)", hdr: []string{"If-None-Match", `"a", W/` + shellETag + ` , "c"`}, checks: notModified("HIT from Client"), runs: 1},
-			{name: "list over two lines (C2)", hdr: []string{"If-None-Match", `"a"`, "If-None-Match", shellETag}, checks: notModified("HIT from Client"), runs: 1},
-			{name: "star (C2)", hdr: []string{"If-None-Match", "*"}, checks: notModified("HIT from Client"), runs: 1},
+			{name: "weak comparison (RFC 9110 §8.8.3.2)", hdr: []string{"If-None-Match", "W/" + shellETag}, checks: notModified("HIT from Client"), runs: 1},
+			{name: "list (RFC 9110 §13.1.2)", hdr: []string{"If-None-Match", `"a", W/` + shellETag + ` , "c"`}, checks: notModified("HIT from Client"), runs: 1},
+			{name: "list over two lines (RFC 9110 §13.1.2)", hdr: []string{"If-None-Match", `"a"`, "If-None-Match", shellETag}, checks: notModified("HIT from Client"), runs: 1},
+			{name: "star (RFC 9110 §13.1.2)", hdr: []string{"If-None-Match", "*"}, checks: notModified("HIT from Client"), runs: 1},
 			{name: "no match: full response", hdr: []string{"If-None-Match", `"other"`}, checks: hit(0, 300), runs: 1},
-			{name: "If-Modified-Since at Last-Modified (C4)", hdr: []string{"If-Modified-Since", lastMod}, checks: notModified("HIT from Client"), runs: 1},
+			{name: "If-Modified-Since at Last-Modified (RFC 9110 §13.1.3)", hdr: []string{"If-Modified-Since", lastMod}, checks: notModified("HIT from Client"), runs: 1},
 			{name: "If-Modified-Since before Last-Modified", hdr: []string{"If-Modified-Since", "Mon, 23 Nov 2026 11:59:59 GMT"}, checks: hit(0, 300), runs: 1},
-			{name: "If-Modified-Since ignored beside If-None-Match (C4)", hdr: []string{"If-None-Match", `"other"`, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
-			{name: "invalid date is ignored (C4, C6)", hdr: []string{"If-Modified-Since", "yesterday"}, checks: hit(0, 300), runs: 1},
-			{name: "malformed If-None-Match is ignored (C6)", hdr: []string{"If-None-Match", "unquoted"}, checks: hit(0, 300), runs: 1},
-			{name: "malformed If-None-Match matches nothing, and still silences If-Modified-Since (C4, C6)", hdr: []string{"If-None-Match", `"a" junk`, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
-			{name: "two If-Modified-Since lines are ignored (C4)", hdr: []string{"If-Modified-Since", lastMod, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
+			{name: "If-Modified-Since ignored beside If-None-Match (RFC 9110 §13.1.3)", hdr: []string{"If-None-Match", `"other"`, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
+			{name: "invalid date is ignored (RFC 9110 §13.1.3, RFC 9110 §13.1)", hdr: []string{"If-Modified-Since", "yesterday"}, checks: hit(0, 300), runs: 1},
+			{name: "malformed If-None-Match is ignored (RFC 9110 §13.1)", hdr: []string{"If-None-Match", "unquoted"}, checks: hit(0, 300), runs: 1},
+			{name: "malformed If-None-Match matches nothing, and still silences If-Modified-Since (RFC 9110 §13.1.3, RFC 9110 §13.1)", hdr: []string{"If-None-Match", `"a" junk`, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
+			{name: "two If-Modified-Since lines are ignored (RFC 9110 §13.1.3)", hdr: []string{"If-Modified-Since", lastMod, "If-Modified-Since", lastMod}, checks: hit(0, 300), runs: 1},
 			{name: "HEAD on a 304 path", method: http.MethodHead, hdr: []string{"If-None-Match", shellETag}, checks: notModified("HIT from Client"), runs: 1},
 		}},
-		{name: "a fresh render answers 304 to a validator it matches (V2)", policy: shell, stored: 1, steps: []step{
+		{name: "a fresh render answers 304 to a validator it matches (a deterministic strong ETag)", policy: shell, stored: 1, steps: []step{
 			{name: "first request already knows the ETag", hdr: []string{"If-None-Match", shellETag}, runs: 1,
 				checks: append(notModified("HIT from Client"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))},
 			{name: "and the response was stored", checks: hit(0, 300), runs: 1},
 		}},
-		{name: "hard refresh re-renders and refreshes the store (R4)", policy: shell, stored: 1, steps: []step{
+		{name: "hard refresh re-renders and refreshes the store (RFC 9111 §5.2.1.4)", policy: shell, stored: 1, steps: []step{
 			{name: "miss", checks: miss, runs: 1},
 			{name: "Cache-Control: no-cache", hdr: []string{"Cache-Control", "no-cache"}, runs: 2, checks: []check{
 				hasStatus(200), hasBody(shellBody), hasHeader("X-Cache", "MISS"), hasHeader("Cache-Status", "gincache; fwd=request; stored")}},
@@ -135,33 +135,33 @@ func TestDecisionTree(t *testing.T) {
 			{name: "Pragma beside Cache-Control is ignored (§5.4)", hdr: []string{"Pragma", "no-cache", "Cache-Control", "max-age=0"}, checks: hit(10, 290), runs: 3},
 			{name: "a normal reload (max-age=0) revalidates against the store", hdr: []string{"Cache-Control", "max-age=0", "If-None-Match", shellETag}, checks: notModified("HIT from Client"), runs: 3},
 		}},
-		{name: "IgnoreRequestNoCache protects the route (R4)", stored: 1, steps: []step{
+		{name: "IgnoreRequestNoCache protects the route (RFC 9111 §5.2.1.4)", stored: 1, steps: []step{
 			{name: "miss", runs: 1},
 			{name: "no-cache is served from the store", hdr: []string{"Cache-Control", "no-cache"}, checks: []check{hasHeader("X-Cache", "HIT from Server")}, runs: 1},
 		}, policy: gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute, IgnoreRequestNoCache: true}},
-		{name: "WithRequestNoCache(false) protects every route (R4)", policy: shell, opts: []gincache.Option{gincache.WithRequestNoCache(false)}, stored: 1, steps: []step{
+		{name: "WithRequestNoCache(false) protects every route (RFC 9111 §5.2.1.4)", policy: shell, opts: []gincache.Option{gincache.WithRequestNoCache(false)}, stored: 1, steps: []step{
 			{name: "miss", runs: 1},
 			{name: "no-cache is served from the store", hdr: []string{"Cache-Control", "no-cache"}, checks: []check{hasHeader("X-Cache", "HIT from Server")}, runs: 1},
 		}},
-		{name: "only-if-cached (R5)", policy: shell, stored: 1, steps: []step{
+		{name: "only-if-cached (RFC 9111 §5.2.1.7)", policy: shell, stored: 1, steps: []step{
 			{name: "miss gives 504 without running the handler", hdr: []string{"Cache-Control", "only-if-cached"}, runs: 0,
 				checks: []check{hasStatus(504), hasHeader("Cache-Status", "gincache; detail=only-if-cached")}},
 			{name: "render", runs: 1},
 			{name: "hit is served", hdr: []string{"Cache-Control", "only-if-cached"}, checks: hit(0, 300), runs: 1},
 		}},
-		{name: "request no-store: served, not stored (S7)", policy: shell, stored: 0, steps: []step{
+		{name: "request no-store: served, not stored (RFC 9111 §5.2.1.5)", policy: shell, stored: 0, steps: []step{
 			{name: "render", hdr: []string{"Cache-Control", "no-store"}, runs: 1, checks: []check{
 				hasStatus(200), hasHeader("Cache-Status", "gincache; fwd=uri-miss"), hasHeader("ETag", shellETag)}},
 			{name: "still a miss", hdr: []string{"Cache-Control", "no-store"}, runs: 2},
 		}},
-		{name: "HEAD is answered from the stored GET, never stored itself (S1)", policy: shell, stored: 1, steps: []step{
+		{name: "HEAD is answered from the stored GET, never stored itself (RFC 9111 §3)", policy: shell, stored: 1, steps: []step{
 			{name: "HEAD miss", method: http.MethodHead, runs: 1, checks: []check{hasStatus(200), hasHeader("Cache-Status", "gincache; fwd=uri-miss")}},
 			{name: "GET is still a miss", runs: 2, checks: miss},
 			{name: "HEAD hit: headers, no body", method: http.MethodHead, runs: 2, checks: []check{
 				hasStatus(200), hasBody(""), hasHeader("X-Cache", "HIT from Server"),
 				hasHeader("Content-Length", strconv.Itoa(len(shellBody))), hasHeader("ETag", shellETag)}},
 		}},
-		{name: "other methods pass through (S1)", policy: shell, stored: 0, steps: []step{
+		{name: "other methods pass through (RFC 9111 §3)", policy: shell, stored: 0, steps: []step{
 			{name: "POST", method: http.MethodPost, runs: 1, checks: []check{hasStatus(200), hasBody(shellBody),
 				hasHeader("Cache-Status", "gincache; fwd=method"), noHeader("ETag"), noHeader("Cache-Control")}},
 			{name: "POST again", method: http.MethodPost, runs: 2},
@@ -172,20 +172,20 @@ func TestDecisionTree(t *testing.T) {
 					hasHeader("Cache-Control", "public, no-cache, max-age=60"), hasHeader("Cache-Status", "gincache; fwd=bypass"), hasHeader("X-Cache", "MISS")}},
 				{name: "304 after rendering again", hdr: []string{"If-None-Match", shellETag}, runs: 2, checks: []check{
 					hasStatus(304), hasBody(""), hasHeader("X-Cache", "HIT from Client"), hasHeader("ETag", shellETag)}},
-				{name: "only-if-cached: nothing is ever stored (R5)", hdr: []string{"Cache-Control", "only-if-cached"}, runs: 2, checks: []check{hasStatus(504)}},
+				{name: "only-if-cached: nothing is ever stored (RFC 9111 §5.2.1.7)", hdr: []string{"Cache-Control", "only-if-cached"}, runs: 2, checks: []check{hasStatus(504)}},
 			}},
-		{name: "the query is part of the key (L4)", policy: shell, stored: 3, steps: []step{
+		{name: "the query is part of the key (the key is the whole URL)", policy: shell, stored: 3, steps: []step{
 			{name: "plain", runs: 1}, {name: "plain hit", runs: 1},
 			{name: "extra parameter", target: "/page?utm=x", runs: 2, checks: []check{hasHeader("X-Cache", "MISS")}},
 			{name: "parameters in another order", target: "/page?b=1&a=2", runs: 3},
 			{name: "the same query hits", target: "/page?utm=x", runs: 3, checks: []check{hasHeader("X-Cache", "HIT from Server")}},
 		}},
-		{name: "the host is part of the key (L4)", policy: shell, stored: 2, steps: []step{
+		{name: "the host is part of the key (the key is the whole URL)", policy: shell, stored: 2, steps: []step{
 			{name: "example.com", runs: 1},
 			{name: "evil.test", hdr: []string{"Host", "evil.test"}, runs: 2, checks: []check{hasHeader("X-Cache", "MISS")}},
 			{name: "host names are case-insensitive", hdr: []string{"Host", "EXAMPLE.com"}, runs: 2, checks: []check{hasHeader("X-Cache", "HIT from Server")}},
 		}},
-		{name: "Vary selects a variant (R3)", stored: 2,
+		{name: "Vary selects a variant (RFC 9111 §4.1)", stored: 2,
 			policy:  gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute, Vary: []string{"accept-language"}},
 			handler: func(c *gin.Context) { c.String(200, "lang=%s", c.GetHeader("Accept-Language")) }, steps: []step{
 				{name: "en", hdr: []string{"Accept-Language", "en"}, runs: 1, checks: []check{hasBody("lang=en"), hasHeader("Vary", "Accept-Language")}},
@@ -196,7 +196,7 @@ func TestDecisionTree(t *testing.T) {
 	})
 }
 
-// etagOf is the ETag a fresh application derives for body (RFC-CHECKLIST V2).
+// etagOf is the ETag a fresh application derives for body (a deterministic strong ETag).
 func etagOf(t *testing.T, body string) string {
 	t.Helper()
 	e := newEnv(t, shell, page(body))

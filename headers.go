@@ -5,9 +5,9 @@ import "net/http"
 // Protocol header lists, each with the rule it implements.
 
 // unstoredHeaders are never stored or replayed: hop-by-hop fields, which
-// apply to one connection only (RFC 9110 §7.6.1, RFC-CHECKLIST S5), as is any
+// apply to one connection only (RFC 9110 §7.6.1), as is any
 // field that Connection names; Date, which is regenerated on every response
-// (R1); Set-Cookie, which belongs to one user (S4); and our own status fields,
+// (RFC 9111 §4); Set-Cookie, which belongs to one user (no Set-Cookie stored); and our own status fields,
 // which describe one response.
 var unstoredHeaders = map[string]bool{
 	"Connection":          true,
@@ -28,13 +28,13 @@ var unstoredHeaders = map[string]bool{
 
 // notModifiedHeaders are the stored fields a 304 carries: those the 200 would
 // have sent that a cache needs to update its copy (RFC 9110 §15.4.5,
-// RFC-CHECKLIST N2). Last-Modified is added only when there is no ETag.
+// RFC 9110 §15.4.5). Last-Modified is added only when there is no ETag.
 var notModifiedHeaders = []string{
 	"Cache-Control", "Content-Location", "Etag", "Expires", "Vary",
 }
 
 // representationHeaders describe a body; a 304 has none, so it carries none
-// of them (RFC 9110 §15.4.5, RFC-CHECKLIST N3).
+// of them (RFC 9110 §15.4.5).
 var representationHeaders = []string{
 	"Content-Type", "Content-Encoding", "Content-Language", "Content-Length",
 	"Content-Range", "Content-Disposition", "X-Last-Modified",
@@ -44,7 +44,7 @@ var representationHeaders = []string{
 // that differ only in case. A handler may write h["set-cookie"] directly,
 // and net/http sends it as written; every rule here looks fields up by
 // their canonical names, so without this a lower-case Set-Cookie, Vary or
-// Cache-Control would escape them (RFC-CHECKLIST S3, S4). Field names are
+// Cache-Control would escape them (RFC 9111 §3, no Set-Cookie stored). Field names are
 // case-insensitive (RFC 9110 §5.1), so nothing a client sees changes.
 func canonicalize(h http.Header) {
 	for k, v := range h {

@@ -11,7 +11,7 @@ import (
 
 // Key returns the URL part of the default store key of a request: its host,
 // path and whole query, everything the handler can see of the URL
-// (RFC-CHECKLIST L4). A request with another Host or one more parameter gets
+// (the key is the whole URL). A request with another Host or one more parameter gets
 // another key, so it cannot plant its response under someone else's. The
 // Cache adds the scheme (see WithScheme) to every key it stores under, this
 // one or a Policy's Key, so an https page never shares an http page's key.
@@ -26,7 +26,7 @@ import (
 // The path and the query are normalised as RFC 3986 §6.2.2 says, and no
 // further: percent-encodings are upper-cased and those of unreserved
 // characters decoded, so "/it%65ms" and "/items", or "/caf%c3%a9" and
-// "/caf%C3%A9", which gin routes alike and a handler cannot tell apart, share
+// "/caf%RFC 9110 §13.1.2%A9", which gin routes alike and a handler cannot tell apart, share
 // a key (and an invalidation). A reserved character keeps its escape
 // ("/a%2Fb" is not "/a/b"), and the query keeps its order.
 func Key(r *http.Request) string {

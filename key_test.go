@@ -21,7 +21,7 @@ func keyRequest(t *testing.T, host, target string) *http.Request {
 	return r
 }
 
-// RFC-CHECKLIST L4: the key is host, path and whole query.
+// the key is the whole URL: the key is host, path and whole query.
 func TestKey(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -47,9 +47,9 @@ func TestKey(t *testing.T) {
 		{name: "question mark with empty query", host: "a.com", target: "/p?", want: "a.com/p"},
 		{name: "escaped slash kept", host: "a.com", target: "/a%2Fb", want: "a.com/a%2Fb"},
 		{name: "escaped question mark kept", host: "a.com", target: "/a%3Fb", want: "a.com/a%3Fb"},
-		{name: "escaped UTF-8 kept", host: "a.com", target: "/caf%C3%A9", want: "a.com/caf%C3%A9"},
+		{name: "escaped UTF-8 kept", host: "a.com", target: "/caf%RFC 9110 §13.1.2%A9", want: "a.com/caf%RFC 9110 §13.1.2%A9"},
 		// RFC 3986 §6.2.2.1, §6.2.2.2: one spelling for one resource.
-		{name: "escape case normalised", host: "a.com", target: "/caf%c3%a9", want: "a.com/caf%C3%A9"},
+		{name: "escape case normalised", host: "a.com", target: "/caf%c3%a9", want: "a.com/caf%RFC 9110 §13.1.2%A9"},
 		{name: "escaped unreserved decoded", host: "a.com", target: "/it%65ms", want: "a.com/items"},
 		{name: "escaped unreserved marks decoded", host: "a.com", target: "/%2D%2e%5F%7e", want: "a.com/-._~"},
 		{name: "escaped reserved kept, case normalised", host: "a.com", target: "/a%2fb", want: "a.com/a%2Fb"},
@@ -67,7 +67,7 @@ func TestKey(t *testing.T) {
 	}
 }
 
-// RFC-CHECKLIST L4: requests that differ in anything the handler sees of the
+// the key is the whole URL: requests that differ in anything the handler sees of the
 // URL never share a key; only host case does not count.
 func TestKeyCollisions(t *testing.T) {
 	type req struct{ host, target string }
@@ -91,7 +91,7 @@ func TestKeyCollisions(t *testing.T) {
 		{name: "host case", a: req{"A.COM", "/p?q"}, b: req{"a.com", "/p?q"}, same: true},
 		{name: "bare question mark", a: req{"a.com", "/p?"}, b: req{"a.com", "/p"}, same: true},
 		{name: "escaped unreserved", a: req{"a.com", "/it%65ms"}, b: req{"a.com", "/items"}, same: true},
-		{name: "escape case", a: req{"a.com", "/caf%c3%a9"}, b: req{"a.com", "/caf%C3%A9"}, same: true},
+		{name: "escape case", a: req{"a.com", "/caf%c3%a9"}, b: req{"a.com", "/caf%RFC 9110 §13.1.2%A9"}, same: true},
 		{name: "query escaped unreserved", a: req{"a.com", "/p?q=%41"}, b: req{"a.com", "/p?q=A"}, same: true},
 		{name: "query escaped reserved", a: req{"a.com", "/p?q=%26"}, b: req{"a.com", "/p?q=&"}},
 		{
@@ -167,7 +167,7 @@ func fieldRequest(host, path, rawPath, rawQuery string) *http.Request {
 	return r
 }
 
-// RFC-CHECKLIST L4: distinct URLs give distinct keys, over every combination
+// the key is the whole URL: distinct URLs give distinct keys, over every combination
 // of awkward hosts, paths and queries.
 func TestKeyDistinctURLs(t *testing.T) {
 	hosts := []string{
@@ -208,7 +208,7 @@ func TestKeyDistinctURLs(t *testing.T) {
 }
 
 // FuzzKey: two requests get the same key exactly when they are the same URL
-// as urlID defines it (RFC-CHECKLIST L4) — over requests built field by field,
+// as urlID defines it (the key is the whole URL) — over requests built field by field,
 // as a server leaves them after parsing, and over the same input sent through
 // http.ReadRequest as a request line and Host header, when it parses (this
 // reaches absolute-form targets, whose host replaces the Host header).
@@ -276,7 +276,7 @@ func fuzzKeyRequest(host, path, query string) *http.Request {
 	return fieldRequest(host, path, rawPath, query)
 }
 
-// RFC-CHECKLIST R3: the values of the headers a policy varies on are part of
+// RFC 9111 §4.1: the values of the headers a policy varies on are part of
 // the key, and no value can pass for another.
 func TestKeyVarySuffix(t *testing.T) {
 	vary := []string{"Accept-Language", "Accept-Encoding"}

@@ -16,7 +16,7 @@ import (
 
 // TestLeakMatrix: user A's personalised page is never served to user B
 // unless the policy makes the page shared, whether B comes after A's render
-// or waits on it (RFC-CHECKLIST S3, S4, S6, R3, L3). The matrix is
+// or waits on it (RFC 9111 §3, no Set-Cookie stored, RFC 9111 §3.5, RFC 9111 §4.1, waiters never get an unstorable response). The matrix is
 // internal/leaktest's, run here on memstore with one engine.
 func TestLeakMatrix(t *testing.T) {
 	leaktest.Run(t, leaktest.Harness{Start: func(t *testing.T, row leaktest.Row, h gin.HandlerFunc) leaktest.Setup {
@@ -50,7 +50,7 @@ func TestLeakPrivatePolicyNeedsKey(t *testing.T) {
 
 // TestPoisonHost: two hosts never share an entry, however the Host header
 // tries to imitate a path, a query, an escape or another host's letters
-// (RFC-CHECKLIST L4). The handler reflects the host, as pages that build
+// (the key is the whole URL). The handler reflects the host, as pages that build
 // absolute links do.
 func TestPoisonHost(t *testing.T) {
 	reflectHost := func(c *gin.Context) { c.String(http.StatusOK, "<base href=%q>", "https://"+c.Request.Host+"/") }
@@ -108,7 +108,7 @@ func TestPoisonHost(t *testing.T) {
 }
 
 // TestPoisonForwardedHost documents whose job X-Forwarded-Host is. The
-// default key is host, path and query (RFC-CHECKLIST L4); it does not
+// default key is host, path and query (the key is the whole URL); it does not
 // include X-Forwarded-Host, which gin does not read either. A handler that
 // reads it must name it in Policy.Vary or in its Key. The first row shows
 // what happens when it does not: this is the application's responsibility,
@@ -143,10 +143,10 @@ func TestPoisonForwardedHost(t *testing.T) {
 			name:   "unkeyed: the poisoned render is served to a clean request (documents the handler's responsibility, not a bug)",
 			policy: shell, handler: reflect, served: true, runs: 1, stored: 1,
 		},
-		{name: "Vary: X-Forwarded-Host in the policy keeps it apart (R3)", policy: withVary, handler: reflect, runs: 2, stored: 2},
+		{name: "Vary: X-Forwarded-Host in the policy keeps it apart (RFC 9111 §4.1)", policy: withVary, handler: reflect, runs: 2, stored: 2},
 		{name: "a Key that includes X-Forwarded-Host keeps it apart", policy: withKey, handler: reflect, runs: 2, stored: 2},
 		{
-			name: "the handler's own Vary: X-Forwarded-Host: sent, not stored (S3)", policy: shell,
+			name: "the handler's own Vary: X-Forwarded-Host: sent, not stored (RFC 9111 §3)", policy: shell,
 			handler: func(c *gin.Context) { c.Header("Vary", "X-Forwarded-Host"); reflect(c) }, runs: 2,
 		},
 	}
@@ -167,8 +167,8 @@ func TestPoisonForwardedHost(t *testing.T) {
 }
 
 // TestPoisonQuery: a request with extra or disguised query parameters is
-// stored under its own key and never under the plain URL's (RFC-CHECKLIST
-// L4). The handler reflects its query, as a page echoing utm tags would.
+// stored under its own key and never under the plain URL's (the key is
+// the whole URL). The handler reflects its query, as a page echoing utm tags would.
 func TestPoisonQuery(t *testing.T) {
 	reflect := func(c *gin.Context) { c.String(http.StatusOK, "<p>%s</p>", c.Request.URL.RawQuery) }
 	tests := []struct {
@@ -217,7 +217,7 @@ func TestPoisonQuery(t *testing.T) {
 // TestPoisonVaryValues: values of the headers a policy varies on cannot
 // imitate another variant's key, whatever bytes they hold — quotes, the
 // separator NUL, CR LF (which the HTTP/1 parser rejects, but httptest and a
-// lenient front end may pass) — and absent is not empty (RFC-CHECKLIST R3).
+// lenient front end may pass) — and absent is not empty (RFC 9111 §4.1).
 func TestPoisonVaryValues(t *testing.T) {
 	p := gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute, Vary: []string{"X-Tenant", "Accept-Language"}}
 	reflect := func(c *gin.Context) {

@@ -9,7 +9,7 @@ import (
 )
 
 // noStoreCacheControl tells every cache, old or new, to keep nothing
-// (RFC-CHECKLIST D2): no-store for RFC 9111 caches, the rest for agents that
+// (RFC 9111 §5.2.2.5): no-store for RFC 9111 caches, the rest for agents that
 // predate it.
 const noStoreCacheControl = "no-store, no-cache, must-revalidate, max-age=0"
 

@@ -12,7 +12,7 @@ import (
 )
 
 // TestNoStore: the never-cache middleware wins over anything the handler does
-// (RFC-CHECKLIST D2).
+// (RFC 9111 §5.2.2.5).
 func TestNoStore(t *testing.T) {
 	d2 := []check{
 		hasHeader("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"),

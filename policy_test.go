@@ -11,7 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// RFC-CHECKLIST D1: each field gives its directive, in whole seconds,
+// RFC 9111 §5.2.2: each field gives its directive, in whole seconds,
 // comma-separated with one space and no leading separator.
 func TestPolicyCacheControl(t *testing.T) {
 	tests := []struct {
@@ -69,7 +69,7 @@ func TestPolicyCacheControl(t *testing.T) {
 var directiveSyntax = regexp.MustCompile(`^(public|private|no-cache|must-revalidate|immutable|` +
 	`(max-age|s-maxage|stale-while-revalidate|stale-if-error)=(0|[1-9][0-9]*))$`)
 
-// RFC-CHECKLIST D1: every combination of the client fields gives a
+// RFC 9111 §5.2.2: every combination of the client fields gives a
 // well-formed list with exactly the directives set.
 func TestPolicyCacheControlCombinations(t *testing.T) {
 	const fields = 8
@@ -302,7 +302,7 @@ func TestCacheConstructionPanics(t *testing.T) {
 	}{
 		{name: "New nil store", f: func() { New(nil) }, want: "nil Store"},
 		{name: "New store", f: func() { New(policyTestStore{}) }},
-		{name: "WithStatuses 206", f: func() { WithStatuses(206) }, want: "WithStatuses: status 206"}, // RFC-CHECKLIST S10
+		{name: "WithStatuses 206", f: func() { WithStatuses(206) }, want: "WithStatuses: status 206"}, // RFC 9110 §14
 		{name: "WithStatuses 304", f: func() { WithStatuses(304) }, want: "WithStatuses: status 304"},
 		{name: "WithStatuses 99", f: func() { WithStatuses(99) }, want: "WithStatuses: status 99"},
 		{name: "WithStatuses 100", f: func() { WithStatuses(100) }, want: "WithStatuses: status 100"},

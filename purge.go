@@ -15,7 +15,7 @@ import (
 // implement Tagger.
 var ErrTagsUnsupported = errors.New("gincache: the store does not support tags")
 
-// purgeTimeout bounds a purge whose context has no deadline (RFC-CHECKLIST L6).
+// purgeTimeout bounds a purge whose context has no deadline (every store call has a deadline).
 const purgeTimeout = 5 * time.Second
 
 func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -85,7 +85,7 @@ var safeMethods = map[string]bool{
 }
 
 // invalidateAfter drops the stored responses of the request's path after a
-// successful unsafe request (RFC-CHECKLIST R6), and those of the URLs its
+// successful unsafe request (RFC 9111 §4.4), and those of the URLs its
 // Location and Content-Location name when they are on the same host (RFC
 // 9111 §4.4: another host's could be a way to purge someone else's pages).
 // It runs before the handler chain returns, so the client's next GET is

@@ -13,7 +13,7 @@ import (
 	"github.com/gincache/gincache/memstore"
 )
 
-// TestInvalidationOnUnsafeMethods (RFC-CHECKLIST R6): a successful POST,
+// TestInvalidationOnUnsafeMethods (RFC 9111 §4.4): a successful POST,
 // PUT, PATCH or DELETE drops every stored response of its path.
 func TestInvalidationOnUnsafeMethods(t *testing.T) {
 	post := func(status int) gin.HandlerFunc {

@@ -11,7 +11,7 @@ import (
 )
 
 // refresh renders key again in the background, once per key at a time, for
-// stale-while-revalidate (RFC 5861 §3, RFC-CHECKLIST R7). It runs the route's
+// stale-while-revalidate (RFC 5861 §3, RFC 5861). It runs the route's
 // handler on a copy of the context (gin.Context.Copy, safe outside the
 // request) with a clone of the request on a context detached from the
 // client but bounded by the refresh timeout, writing into a writer of its

@@ -30,7 +30,7 @@ func staleEnv(t *testing.T, fail func(version int64, c *gin.Context) bool) (*env
 	return e, &version
 }
 
-// TestStaleWhileRevalidate (RFC-CHECKLIST R7, RFC 5861 §3).
+// TestStaleWhileRevalidate (RFC 5861, RFC 5861 §3).
 func TestStaleWhileRevalidate(t *testing.T) {
 	e, _ := staleEnv(t, nil)
 	runAll(t, e.do(http.MethodGet, "/page"), hasBody("v1"),
@@ -107,7 +107,7 @@ func TestStaleWhileRevalidateFailedRefresh(t *testing.T) {
 	}
 }
 
-// TestStaleIfError (RFC-CHECKLIST R7, RFC 5861 §4): past the revalidation
+// TestStaleIfError (RFC 5861, RFC 5861 §4): past the revalidation
 // window, a failed render is replaced by the stale response.
 func TestStaleIfError(t *testing.T) {
 	tests := []struct {

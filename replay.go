@@ -25,7 +25,7 @@ const (
 // servedIfError.
 func (rt *route) replay(gc *gin.Context, e *Entry, how served, age time.Duration, fwdStatus int) {
 	// Age and ttl are whole seconds that add up to the entry's lifetime
-	// (R2); a stale entry has a negative ttl (RFC 9211 §2.3).
+	// (RFC 9111 §5.1); a stale entry has a negative ttl (RFC 9211 §2.3).
 	ageSeconds := int64(max(age, 0) / time.Second)
 	ttl := int64(rt.mode.lifetime(e)/time.Second) - ageSeconds
 	var status []string
@@ -50,7 +50,7 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	h := w.Header()
 	ageValue := ageValue(int64(max(age, 0) / time.Second))
 
-	if e.Status/100 == 2 && notModified(req.Header, e.ETag, e.LastModified) { // C3, C5
+	if e.Status/100 == 2 && notModified(req.Header, e.ETag, e.LastModified) { // RFC 9110 §13.1.2, RFC 9110 §13.2.1
 		for _, k := range representationHeaders {
 			delete(h, k)
 		}
@@ -77,7 +77,7 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 		return
 	}
 
-	for k, v := range e.Header { // R1, L1: every value, as stored
+	for k, v := range e.Header { // RFC 9111 §4, multi-valued fields kept whole: every value, as stored
 		h[k] = v
 	}
 	rt.setCacheControl(h, e.Header)

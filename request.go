@@ -11,9 +11,9 @@ import (
 // In shared-cache mode cc carries the rest (max-age, max-stale, min-fresh)
 // for requestAllows.
 type requestDirectives struct {
-	noCache      bool // §5.2.1.4: re-render (a hard reload), RFC-CHECKLIST R4; also Pragma: no-cache (§5.4)
-	noStore      bool // §5.2.1.5: do not store the response, S7
-	onlyIfCached bool // §5.2.1.7: a miss is a 504, R5
+	noCache      bool // §5.2.1.4: re-render (a hard reload), RFC 9111 §5.2.1.4; also Pragma: no-cache (§5.4)
+	noStore      bool // §5.2.1.5: do not store the response, RFC 9111 §5.2.1.5
+	onlyIfCached bool // §5.2.1.7: a miss is a 504, RFC 9111 §5.2.1.7
 
 	cc cacheControl // the whole Cache-Control field; zero when there is none (Pragma is not in it)
 }

@@ -13,9 +13,9 @@ func TestParseRequestDirectives(t *testing.T) {
 		want   reqFlags
 	}{
 		{name: "no header", header: http.Header{}},
-		{name: "no-cache", header: http.Header{"Cache-Control": {"no-cache"}}, want: reqFlags{noCache: true}},                  // RFC-CHECKLIST R4
-		{name: "no-store", header: http.Header{"Cache-Control": {"no-store"}}, want: reqFlags{noStore: true}},                  // RFC-CHECKLIST S7
-		{name: "only-if-cached", header: http.Header{"Cache-Control": {"only-if-cached"}}, want: reqFlags{onlyIfCached: true}}, // RFC-CHECKLIST R5
+		{name: "no-cache", header: http.Header{"Cache-Control": {"no-cache"}}, want: reqFlags{noCache: true}},                  // RFC 9111 §5.2.1.4
+		{name: "no-store", header: http.Header{"Cache-Control": {"no-store"}}, want: reqFlags{noStore: true}},                  // RFC 9111 §5.2.1.5
+		{name: "only-if-cached", header: http.Header{"Cache-Control": {"only-if-cached"}}, want: reqFlags{onlyIfCached: true}}, // RFC 9111 §5.2.1.7
 		{
 			name:   "all three",
 			header: http.Header{"Cache-Control": {"no-cache, no-store, only-if-cached"}},
@@ -56,7 +56,7 @@ func TestParseRequestDirectives(t *testing.T) {
 			header: http.Header{"Cache-Control": {`foo="a,no-store,b"`}},
 		},
 
-		// RFC-CHECKLIST R4, RFC 9111 §5.4: Pragma counts only without Cache-Control.
+		// RFC 9111 §5.2.1.4, RFC 9111 §5.4: Pragma counts only without Cache-Control.
 		{name: "Pragma no-cache", header: http.Header{"Pragma": {"no-cache"}}, want: reqFlags{noCache: true}},
 		{name: "Pragma case-insensitive", header: http.Header{"Pragma": {"No-Cache"}}, want: reqFlags{noCache: true}},
 		{name: "Pragma in a list", header: http.Header{"Pragma": {"foo, no-cache"}}, want: reqFlags{noCache: true}},

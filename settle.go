@@ -43,9 +43,9 @@ type settled struct {
 }
 
 // validators settles the response's ETag and Last-Modified and sets both.
-// A handler's own are kept (V3), a bare ETag quoted (V1); otherwise the ETag
-// is derived from the body (V2) and Last-Modified is the render time, never
-// later than now (V4). Only 2xx responses get an ETag, and a HEAD whose
+// A handler's own are kept (the handler's validators kept), a bare ETag quoted (RFC 9110 §8.8.3); otherwise the ETag
+// is derived from the body (a deterministic strong ETag) and Last-Modified is the render time, never
+// later than now (RFC 9110 §8.8.2.1). Only 2xx responses get an ETag, and a HEAD whose
 // handler wrote no body gets none generated: the hash of nothing would not
 // match the GET's.
 func validators(h, snap http.Header, status int, body []byte, headless bool, now time.Time) (string, time.Time) {
@@ -74,8 +74,8 @@ func validators(h, snap http.Header, status int, body []byte, headless bool, now
 }
 
 // storedHeader is what the handler chain set: the fields outer middleware
-// had already set, unchanged, are left out (L2), and so are the fields that
-// are never stored (S5). Value slices are clipped, so an append by a later
+// had already set, unchanged, are left out (only the cached chain's fields stored), and so are the fields that
+// are never stored (RFC 9110 §7.6.1). Value slices are clipped, so an append by a later
 // middleware on a hit copies instead of writing into the shared entry.
 func storedHeader(h, snap http.Header) http.Header {
 	out := make(http.Header, len(h))

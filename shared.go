@@ -20,7 +20,7 @@ import (
 
 // sharedStatus reports whether a SharedCache route stores a response of this
 // status: one RFC 9110 §15.1 calls heuristically cacheable, but 206
-// (RFC-CHECKLIST S10), or the redirect 302 or 307, which are stored only with
+// (RFC 9110 §14), or the redirect 302 or 307, which are stored only with
 // an explicit lifetime (RFC 9111 §3: the cache must understand the status).
 // Any other status passes through untouched.
 func sharedStatus(status int) bool {

@@ -317,7 +317,7 @@ func TestSharedRevalidation(t *testing.T) {
 			t.Errorf("revalidation sent If-None-Match %q without a stored ETag", h.Get("If-None-Match"))
 		}
 	})
-	t.Run("C3 the client's own validator still gets its 304", func(t *testing.T) {
+	t.Run("RFC 9110 §13.1.2 the client's own validator still gets its 304", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
 		e.play([]step{
 			{runs: 1},
@@ -390,7 +390,7 @@ func TestSharedRequestDirectives(t *testing.T) {
 			hdr: []string{"Cache-Control", "max-stale"}, runs: 2},
 		{name: "§5.2.2.10 s-maxage forbids max-stale", resp: []string{"Cache-Control", "s-maxage=60"}, age: 70 * time.Second,
 			hdr: []string{"Cache-Control", "max-stale"}, runs: 2},
-		{name: "§5.2.1.4 no-cache validates with the origin (R4)", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
+		{name: "§5.2.1.4 no-cache validates with the origin (RFC 9111 §5.2.1.4)", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
 			hdr: []string{"Cache-Control", "no-cache"}, runs: 2, check: hasHeader("Cache-Status", "gincache; fwd=request; stored")},
 		{name: "§5.4 Pragma no-cache without Cache-Control validates", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
 			hdr: []string{"Pragma", "no-cache"}, runs: 2},
@@ -398,7 +398,7 @@ func TestSharedRequestDirectives(t *testing.T) {
 			hdr: []string{"Pragma", "no-cache", "Cache-Control", "max-stale=1"}, runs: 1},
 		{name: "§5.2.1.7 only-if-cached with a fresh entry is a hit", resp: []string{"Cache-Control", "max-age=60"}, age: time.Second,
 			hdr: []string{"Cache-Control", "only-if-cached"}, runs: 1, check: hasStatus(http.StatusOK)},
-		{name: "§5.2.1.7 only-if-cached with a stale entry is a 504 (R5)", resp: []string{"Cache-Control", "max-age=60"}, age: time.Hour,
+		{name: "§5.2.1.7 only-if-cached with a stale entry is a 504 (RFC 9111 §5.2.1.7)", resp: []string{"Cache-Control", "max-age=60"}, age: time.Hour,
 			hdr: []string{"Cache-Control", "only-if-cached"}, runs: 1, check: hasStatus(http.StatusGatewayTimeout)},
 		{name: "§5.2.2.4 a no-cache response is always validated", resp: []string{"Cache-Control", "no-cache, max-age=60", "Etag", `"x"`},
 			age: time.Second, runs: 2},
@@ -425,7 +425,7 @@ func TestSharedRequestDirectives(t *testing.T) {
 }
 
 // TestSharedAge: Age is computed as RFC 9111 §4.2.3 says and consistent
-// with Date (R2).
+// with Date (RFC 9111 §5.1).
 func TestSharedAge(t *testing.T) {
 	start := newClock().Now()
 	tests := []struct {
@@ -455,7 +455,7 @@ func TestSharedAge(t *testing.T) {
 }
 
 // TestSharedHeaders: what is kept of the response, and what is never
-// stored (RFC 9111 §3.1, RFC-CHECKLIST S4, S5).
+// stored (RFC 9111 §3.1, no Set-Cookie stored, RFC 9110 §7.6.1).
 func TestSharedHeaders(t *testing.T) {
 	date := httpDate(newClock().Now().Add(-2 * time.Second))
 	t.Run("the upstream's Date is kept and replayed (RFC 9111 §4)", func(t *testing.T) {
@@ -470,12 +470,12 @@ func TestSharedHeaders(t *testing.T) {
 		want := httpDate(e.clock.Now())
 		e.play([]step{{runs: 1, checks: []check{hasHeader("Date", want)}}, {advance: 3 * time.Second, runs: 1, checks: []check{hasHeader("Date", want)}}})
 	})
-	t.Run("S5 hop-by-hop fields and those Connection names are not stored", func(t *testing.T) {
+	t.Run("RFC 9110 §7.6.1 hop-by-hop fields and those Connection names are not stored", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60",
 			"Connection", "X-Hop", "X-Hop", "1", "Keep-Alive", "timeout=5", "X-Kept", "yes")
 		e.play([]step{{runs: 1}, {runs: 1, checks: []check{noHeader("X-Hop"), noHeader("Keep-Alive"), noHeader("Connection"), hasHeader("X-Kept", "yes")}}})
 	})
-	t.Run("S4 a response that sets a cookie is not stored", func(t *testing.T) {
+	t.Run("no Set-Cookie stored a response that sets a cookie is not stored", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "public, max-age=60", "Set-Cookie", "session=alice")
 		e.play([]step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=set-cookie")}}, {runs: 2}})
 	})
@@ -495,17 +495,17 @@ func TestSharedHeaders(t *testing.T) {
 		e.play([]step{{runs: 1, checks: []check{noHeader("Etag"), noHeader("Last-Modified"), noHeader("X-Last-Modified")}},
 			{runs: 1, checks: []check{noHeader("Etag"), hasHeader("Cache-Control", "max-age=60")}}})
 	})
-	t.Run("S2 a status the cache does not understand passes through", func(t *testing.T) {
+	t.Run("RFC 9110 §15.1 a status the cache does not understand passes through", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Cache-Control", "max-age=60")
 		e.play([]step{{runs: 1, checks: []check{hasStatus(500)}}, {runs: 2}})
 	})
-	t.Run("S2 a 404 with a lifetime is stored", func(t *testing.T) {
+	t.Run("RFC 9110 §15.1 a 404 with a lifetime is stored", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusNotFound, "gone", "Cache-Control", "max-age=60")
 		e.play([]step{{runs: 1}, {runs: 1, checks: []check{hasStatus(404), hasBody("gone")}}})
 	})
 }
 
-// TestSharedVary: the response's Vary selects variants (RFC 9111 §4.1, R3).
+// TestSharedVary: the response's Vary selects variants (RFC 9111 §4.1).
 func TestSharedVary(t *testing.T) {
 	e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=60", "Vary", "Accept-Language")
 	o.bodyOf = func(c *gin.Context) string { return "lang=" + c.GetHeader("Accept-Language") }
@@ -524,7 +524,7 @@ func TestSharedVary(t *testing.T) {
 	})
 }
 
-// TestSharedAuthorization: RFC 9111 §3.5 (RFC-CHECKLIST S6).
+// TestSharedAuthorization: RFC 9111 §3.5 (RFC 9111 §3.5).
 func TestSharedAuthorization(t *testing.T) {
 	auth := []string{"Authorization", "Bearer alice"}
 	tests := []struct {
@@ -552,7 +552,7 @@ func TestSharedAuthorization(t *testing.T) {
 }
 
 // TestSharedInvalidation: a successful unsafe request invalidates its target
-// and the same-host URLs in Location and Content-Location (RFC 9111 §4.4, R6).
+// and the same-host URLs in Location and Content-Location (RFC 9111 §4.4).
 func TestSharedInvalidation(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -663,7 +663,7 @@ func TestSharedPolicyValidate(t *testing.T) {
 
 // TestSharedCoalescing: concurrent misses share one render when its
 // response may serve every one of them: a waiter gets it only for its own
-// variant and within its own Cache-Control (RFC-CHECKLIST L3, RFC 9111 §4.1,
+// variant and within its own Cache-Control (waiters never get an unstorable response, RFC 9111 §4.1,
 // §5.2.1).
 func TestSharedCoalescing(t *testing.T) {
 	tests := []struct {
@@ -719,7 +719,7 @@ func TestSharedCoalescing(t *testing.T) {
 
 // TestStreamReleasesWaiters: a response that starts streaming lets the
 // requests waiting on its render go at once, to render their own; they do not
-// wait for the stream to end (RFC-CHECKLIST S8), on any route.
+// wait for the stream to end (a stream is not stored), on any route.
 func TestStreamReleasesWaiters(t *testing.T) {
 	for _, p := range []gincache.Policy{sharedPolicy, {Public: true, ServerTTL: time.Minute}} {
 		t.Run(fmt.Sprintf("shared=%v", p.SharedCache), func(t *testing.T) {
@@ -774,7 +774,7 @@ func TestSharedVaryIndex(t *testing.T) {
 	}
 	en, fr := []string{"Accept-Language", "en"}, []string{"Accept-Language", "fr"}
 
-	t.Run("R6 a purge of the URL's key orphans every variant", func(t *testing.T) {
+	t.Run("RFC 9111 §4.4 a purge of the URL's key orphans every variant", func(t *testing.T) {
 		e, _ := newVarying(t)
 		e.play([]step{{hdr: en, runs: 1}, {hdr: fr, runs: 2}})
 		e.do(http.MethodPost, "/page") // v2, and the store (a Tagger) drops the path
@@ -786,7 +786,7 @@ func TestSharedVaryIndex(t *testing.T) {
 			{hdr: fr, runs: 5, checks: []check{hasBody("v2:fr")}}, // not the v1 variant under the old index
 		})
 	})
-	t.Run("R6 an invalidation without tags orphans every variant", func(t *testing.T) {
+	t.Run("RFC 9111 §4.4 an invalidation without tags orphans every variant", func(t *testing.T) {
 		var o *origin
 		c := newClock()
 		untagged := struct{ gincache.Store }{memstore.New(memstore.WithClock(c.Now))} // hides SetTagged and PurgeTags
@@ -971,7 +971,7 @@ func TestRefreshStreamReleasesWaiters(t *testing.T) {
 }
 
 // TestSharedStaleWhileRevalidate: the response's own stale-while-revalidate
-// (RFC 5861 §3, RFC-CHECKLIST R7): within the window the stale copy is served
+// (RFC 5861 §3, RFC 5861): within the window the stale copy is served
 // at once and one background request revalidates it.
 func TestSharedStaleWhileRevalidate(t *testing.T) {
 	swr := []string{"Cache-Control", "max-age=10, stale-while-revalidate=30", "Etag", `"v1"`}

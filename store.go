@@ -32,7 +32,7 @@ type Store interface {
 // Bounded is implemented by stores whose every call returns promptly on its
 // own: memstore never blocks, redisstore puts its own deadline on each
 // command. The middleware then adds no deadline of its own to Get and Set
-// (RFC-CHECKLIST L6 still holds): a timer per call would cost more than a
+// (every store call has a deadline still holds): a timer per call would cost more than a
 // memory lookup, and a second one under the store's is pure overhead.
 type Bounded interface {
 	Store

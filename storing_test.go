@@ -12,7 +12,7 @@ import (
 	"github.com/gincache/gincache"
 )
 
-// TestStorability covers what may be stored (RFC 9111 §3 and the checklist's S rules).
+// TestStorability covers what may be stored (RFC 9111 §3 and the product rules in docs/conformance.md).
 func TestStorability(t *testing.T) {
 	public := gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Minute}
 	perUser := gincache.Policy{MaxAge: time.Minute, ServerTTL: time.Minute,
@@ -21,29 +21,29 @@ func TestStorability(t *testing.T) {
 		return hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail="+detail)
 	}
 	runFlows(t, []flow{
-		{name: "404 is not stored by default, gets no validators (S2)", policy: public, stored: 0,
+		{name: "404 is not stored by default, gets no validators (RFC 9110 §15.1)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.String(404, "gone") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(404), hasBody("gone"), notStored("status"), noHeader("ETag"), noHeader("Cache-Control"), noHeader("Last-Modified")}},
 				{name: "render again", runs: 2},
 			}},
-		{name: "404 is stored when the Cache says so, and never answered 304 (S2, C5)", policy: public, stored: 1,
+		{name: "404 is stored when the Cache says so, and never answered 304 (RFC 9110 §15.1, RFC 9110 §13.2.1)", policy: public, stored: 1,
 			opts:    []gincache.Option{gincache.WithStatuses(200, 404)},
 			handler: func(c *gin.Context) { c.String(404, "gone") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(404), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"), hasHeader("Cache-Control", "public, max-age=60"), noHeader("ETag")}},
 				{name: "hit", runs: 1, checks: []check{hasStatus(404), hasBody("gone"), hasHeader("X-Cache", "HIT from Server")}},
-				{name: "If-None-Match * is no 304 for a 404 (C5)", hdr: []string{"If-None-Match", "*"}, runs: 1, checks: []check{hasStatus(404), hasBody("gone")}},
-				{name: "nor If-Modified-Since (C5)", hdr: []string{"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}, runs: 1, checks: []check{hasStatus(404)}},
+				{name: "If-None-Match * is no 304 for a 404 (RFC 9110 §13.2.1)", hdr: []string{"If-None-Match", "*"}, runs: 1, checks: []check{hasStatus(404), hasBody("gone")}},
+				{name: "nor If-Modified-Since (RFC 9110 §13.2.1)", hdr: []string{"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}, runs: 1, checks: []check{hasStatus(404)}},
 			}},
-		{name: "500 is never turned into a 304 (C5)", policy: public, stored: 0,
+		{name: "500 is never turned into a 304 (RFC 9110 §13.2.1)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.String(500, "boom") }, steps: []step{
 				{name: "render", hdr: []string{"If-None-Match", "*"}, runs: 1, checks: []check{hasStatus(500), hasBody("boom"), notStored("status")}},
 			}},
-		{name: "handler's Cache-Control: private is kept and not stored (S3)", policy: public, stored: 0,
+		{name: "handler's Cache-Control: private is kept and not stored (RFC 9111 §3)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.Header("Cache-Control", "private, max-age=5"); c.String(200, "mine") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasHeader("Cache-Control", "private, max-age=5"), notStored("cache-control")}},
 				{name: "render again", runs: 2},
 			}},
-		{name: "handler's Cache-Control: no-store is kept and not stored (S3)", policy: public, stored: 0,
+		{name: "handler's Cache-Control: no-store is kept and not stored (RFC 9111 §3)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.Header("Cache-Control", "No-Store"); c.String(200, "x") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasHeader("Cache-Control", "No-Store"), notStored("cache-control")}},
 			}},
@@ -51,17 +51,17 @@ func TestStorability(t *testing.T) {
 			handler: func(c *gin.Context) { c.Header("Cache-Control", "public, max-age=7"); c.String(200, "x") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasHeader("Cache-Control", "public, max-age=7")}},
 				{name: "hit replays it", runs: 1, checks: []check{hasHeader("Cache-Control", "public, max-age=7"), hasHeader("X-Cache", "HIT from Server")}},
-				{name: "and so does a 304 (N2)", hdr: []string{"If-None-Match", "*"}, runs: 1, checks: []check{hasStatus(304), hasHeader("Cache-Control", "public, max-age=7")}},
+				{name: "and so does a 304 (RFC 9110 §15.4.5)", hdr: []string{"If-None-Match", "*"}, runs: 1, checks: []check{hasStatus(304), hasHeader("Cache-Control", "public, max-age=7")}},
 			}},
-		{name: "Vary: * is not stored (S3)", policy: public, stored: 0,
+		{name: "Vary: * is not stored (RFC 9111 §3)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.Header("Vary", "*"); c.String(200, "x") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{notStored("vary"), hasHeader("Vary", "*")}},
 			}},
-		{name: "a Vary the policy does not key on is not stored (R3)", policy: public, stored: 0,
+		{name: "a Vary the policy does not key on is not stored (RFC 9111 §4.1)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.Header("Vary", "Accept-Language"); c.String(200, "x") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{notStored("vary")}},
 			}},
-		{name: "Set-Cookie is never stored (S4)", policy: public, stored: 0,
+		{name: "Set-Cookie is never stored (no Set-Cookie stored)", policy: public, stored: 0,
 			handler: func(c *gin.Context) {
 				c.SetCookie("session", "alice", 60, "/", "", false, true)
 				c.String(200, "hi alice")
@@ -70,14 +70,14 @@ func TestStorability(t *testing.T) {
 					hasHeader("Set-Cookie", "session=alice; Path=/; Max-Age=60; HttpOnly")}},
 				{name: "bob renders his own page", runs: 2},
 			}},
-		{name: "Authorization bypasses a private policy (S6)", policy: perUser, stored: 1,
+		{name: "Authorization bypasses a private policy (RFC 9111 §3.5)", policy: perUser, stored: 1,
 			handler: func(c *gin.Context) { c.String(200, "for "+c.GetHeader("X-User")) }, steps: []step{
 				{name: "cookie user renders", hdr: []string{"X-User", "a"}, runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"), hasHeader("Cache-Control", "private, max-age=60")}},
 				{name: "same user with Authorization is not served the stored page", hdr: []string{"X-User", "a", "Authorization", "Bearer t"}, runs: 2,
 					checks: []check{hasHeader("Cache-Status", "gincache; fwd=bypass; detail=authorization"), hasHeader("X-Cache", "MISS")}},
 				{name: "and did not replace it", hdr: []string{"X-User", "a"}, runs: 2, checks: []check{hasHeader("X-Cache", "HIT from Server")}},
 			}},
-		{name: "Authorization is served from a public policy (S6)", policy: public, stored: 1, steps: []step{
+		{name: "Authorization is served from a public policy (RFC 9111 §3.5)", policy: public, stored: 1, steps: []step{
 			{name: "render", hdr: []string{"Authorization", "Bearer t"}, runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
 			{name: "hit", hdr: []string{"Authorization", "Bearer u"}, runs: 1, checks: []check{hasHeader("X-Cache", "HIT from Server")}},
 		}},
@@ -87,14 +87,14 @@ func TestStorability(t *testing.T) {
 				{name: "bob", hdr: []string{"X-User", "bob"}, runs: 2, checks: []check{hasBody("for bob"), hasHeader("X-Cache", "MISS")}},
 				{name: "alice hit", hdr: []string{"X-User", "alice"}, runs: 2, checks: []check{hasBody("for alice"), hasHeader("X-Cache", "HIT from Server")}},
 			}},
-		{name: "Range bypasses the store; 206 is never stored (S10)", policy: public, stored: 0,
+		{name: "Range bypasses the store; 206 is never stored (RFC 9110 §14)", policy: public, stored: 0,
 			handler: func(c *gin.Context) {
 				http.ServeContent(c.Writer, c.Request, "a.txt", time.Time{}, strings.NewReader("0123456789"))
 			}, steps: []step{
 				{name: "range", hdr: []string{"Range", "bytes=0-3"}, runs: 1, checks: []check{hasStatus(206), hasBody("0123"), hasHeader("Cache-Status", "gincache; fwd=bypass; detail=range")}},
 				{name: "range again", hdr: []string{"Range", "bytes=0-3"}, runs: 2},
 			}},
-		{name: "a body past the limit streams through, unstored (S8)", policy: public, stored: 0,
+		{name: "a body past the limit streams through, unstored (a stream is not stored)", policy: public, stored: 0,
 			opts: []gincache.Option{gincache.WithMaxBodySize(8)},
 			handler: func(c *gin.Context) {
 				c.Header("Content-Type", "text/plain")
@@ -105,7 +105,7 @@ func TestStorability(t *testing.T) {
 					hasHeader("Cache-Control", "public, max-age=60"), noHeader("ETag")}},
 				{name: "render again", runs: 2},
 			}},
-		{name: "a flushed response streams through, unstored (S8)", policy: public, stored: 0,
+		{name: "a flushed response streams through, unstored (a stream is not stored)", policy: public, stored: 0,
 			handler: func(c *gin.Context) {
 				c.Status(201)
 				c.Writer.WriteString("part1,")
@@ -114,11 +114,11 @@ func TestStorability(t *testing.T) {
 			}, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(201), hasBody("part1,part2"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=streamed")}},
 			}},
-		{name: "a handler error stores nothing (S9)", policy: public, stored: 0,
+		{name: "a handler error stores nothing (a failed render stores nothing)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { _ = c.Error(context.DeadlineExceeded); c.String(200, "partial") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(200), hasBody("partial"), notStored("handler-error")}},
 			}},
-		{name: "a panic stores nothing and reaches Recovery (S9)", policy: public, stored: 0,
+		{name: "a panic stores nothing and reaches Recovery (a failed render stores nothing)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.Writer.WriteString("half a page"); panic("boom") }, steps: []step{
 				{name: "render", runs: 1, checks: []check{hasStatus(500), hasBody("")}},
 				{name: "render again", runs: 2, checks: []check{hasStatus(500)}},
@@ -127,7 +127,7 @@ func TestStorability(t *testing.T) {
 			handler: func(c *gin.Context) { c.Status(200); c.String(404, "nope") }, steps: []step{
 				{name: "404 wins", runs: 1, checks: []check{hasStatus(404), hasBody("nope")}},
 			}},
-		{name: "a 304 after a render keeps the handler's Set-Cookie (N3 drops only metadata)", policy: public, stored: 0,
+		{name: "a 304 after a render keeps the handler's Set-Cookie (RFC 9110 §15.4.5 drops only metadata)", policy: public, stored: 0,
 			handler: func(c *gin.Context) { c.SetCookie("s", "1", 60, "/", "", false, false); c.String(200, "x") }, steps: []step{
 				{name: "render", hdr: []string{"If-None-Match", "*"}, runs: 1, checks: []check{hasStatus(304), hasBody(""),
 					hasHeader("Set-Cookie", "s=1; Path=/; Max-Age=60"), noHeader("Content-Type"), noHeader("Content-Length"), noHeader("Last-Modified")}},
@@ -153,7 +153,7 @@ func TestStoredEntry(t *testing.T) {
 		check   func(*testing.T, *gincache.Entry)
 	}{
 		{
-			name: "hop-by-hop, Connection-named and Date fields are not stored (S5)",
+			name: "hop-by-hop, Connection-named and Date fields are not stored (RFC 9110 §7.6.1)",
 			handler: func(c *gin.Context) {
 				c.Header("Connection", "X-Trace")
 				c.Header("X-Trace", "1")
@@ -175,7 +175,7 @@ func TestStoredEntry(t *testing.T) {
 			},
 		},
 		{
-			name:  "headers outer middleware set are not frozen into the entry (L2)",
+			name:  "headers outer middleware set are not frozen into the entry (only the cached chain's fields stored)",
 			outer: func(c *gin.Context) { c.Header("X-Request-Id", "req-1"); c.Header("Vary", "Origin"); c.Next() },
 			handler: func(c *gin.Context) {
 				c.String(200, "x")
@@ -189,7 +189,7 @@ func TestStoredEntry(t *testing.T) {
 			},
 		},
 		{
-			name:    "validators and metadata are stored as sent (V1, V2)",
+			name:    "validators and metadata are stored as sent (RFC 9110 §8.8.3, a deterministic strong ETag)",
 			handler: page("hello"),
 			check: func(t *testing.T, e *gincache.Entry) {
 				if e.Status != 200 || string(e.Body) != "hello" || len(e.ETag) != 18 || e.ETag[0] != '"' || e.ETag[17] != '"' {
@@ -207,7 +207,7 @@ func TestStoredEntry(t *testing.T) {
 			},
 		},
 		{
-			name: "multi-valued headers are stored whole and clipped (L1)",
+			name: "multi-valued headers are stored whole and clipped (multi-valued fields kept whole)",
 			handler: func(c *gin.Context) {
 				c.Writer.Header().Add("Link", "</a.css>; rel=preload")
 				c.Writer.Header().Add("Link", "</b.js>; rel=preload")
@@ -242,7 +242,7 @@ func TestStoredEntry(t *testing.T) {
 
 // TestReplay checks a hit against what the first response carried.
 func TestReplay(t *testing.T) {
-	t.Run("multi-valued headers replay whole (L1)", func(t *testing.T) {
+	t.Run("multi-valued headers replay whole (multi-valued fields kept whole)", func(t *testing.T) {
 		e := newEnv(t, gincache.Policy{Public: true, ServerTTL: time.Minute}, func(c *gin.Context) {
 			c.Writer.Header().Add("Link", "</a.css>; rel=preload")
 			c.Writer.Header().Add("Link", "</b.js>; rel=preload")
@@ -252,7 +252,7 @@ func TestReplay(t *testing.T) {
 		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("X-Cache", "HIT from Server"),
 			hasHeader("Link", "</a.css>; rel=preload|</b.js>; rel=preload"))
 	})
-	t.Run("outer middleware headers come fresh on a hit (L2)", func(t *testing.T) {
+	t.Run("outer middleware headers come fresh on a hit (only the cached chain's fields stored)", func(t *testing.T) {
 		e := newEnv(t, shell, page("x"))
 		n := 0
 		e.r = gin.New()
@@ -285,18 +285,18 @@ func TestValidators(t *testing.T) {
 		handler  gin.HandlerFunc
 		etag, lm string
 	}{
-		{"handler's strong ETag is kept (V3)", func(c *gin.Context) { c.Header("ETag", `"v42"`); c.String(200, "x") }, `"v42"`, lastMod},
-		{"handler's weak ETag is kept (V3)", func(c *gin.Context) { c.Header("ETag", `W/"v42"`); c.String(200, "x") }, `W/"v42"`, lastMod},
-		{"a bare ETag is quoted (V1)", func(c *gin.Context) { c.Header("ETag", "v42"); c.String(200, "x") }, `"v42"`, lastMod},
-		{"a bare weak ETag is quoted and stays weak (V1)", func(c *gin.Context) { c.Header("ETag", "W/v42"); c.String(200, "x") }, `W/"v42"`, lastMod},
-		{"an ETag that cannot be quoted is replaced (V1)", func(c *gin.Context) { c.Header("ETag", `a"b`); c.String(200, "x") }, etagOf(t, "x"), lastMod},
-		{"handler's Last-Modified is kept (V3)", func(c *gin.Context) {
+		{"handler's strong ETag is kept (the handler's validators kept)", func(c *gin.Context) { c.Header("ETag", `"v42"`); c.String(200, "x") }, `"v42"`, lastMod},
+		{"handler's weak ETag is kept (the handler's validators kept)", func(c *gin.Context) { c.Header("ETag", `W/"v42"`); c.String(200, "x") }, `W/"v42"`, lastMod},
+		{"a bare ETag is quoted (RFC 9110 §8.8.3)", func(c *gin.Context) { c.Header("ETag", "v42"); c.String(200, "x") }, `"v42"`, lastMod},
+		{"a bare weak ETag is quoted and stays weak (RFC 9110 §8.8.3)", func(c *gin.Context) { c.Header("ETag", "W/v42"); c.String(200, "x") }, `W/"v42"`, lastMod},
+		{"an ETag that cannot be quoted is replaced (RFC 9110 §8.8.3)", func(c *gin.Context) { c.Header("ETag", `a"b`); c.String(200, "x") }, etagOf(t, "x"), lastMod},
+		{"handler's Last-Modified is kept (the handler's validators kept)", func(c *gin.Context) {
 			c.Header("Last-Modified", "Sun, 01 Nov 2026 08:00:00 GMT")
 			c.String(200, "x")
 		}, etagOf(t, "x"), "Sun, 01 Nov 2026 08:00:00 GMT"},
-		{"a Last-Modified in the future is clamped to now (V4)", func(c *gin.Context) { c.Header("Last-Modified", future); c.String(200, "x") }, etagOf(t, "x"), lastMod},
+		{"a Last-Modified in the future is clamped to now (RFC 9110 §8.8.2.1)", func(c *gin.Context) { c.Header("Last-Modified", future); c.String(200, "x") }, etagOf(t, "x"), lastMod},
 		{"an unparsable Last-Modified is replaced", func(c *gin.Context) { c.Header("Last-Modified", "soon"); c.String(200, "x") }, etagOf(t, "x"), lastMod},
-		{"Content-Encoding is part of the generated ETag (V2)", func(c *gin.Context) { c.Header("Content-Encoding", "gzip"); c.String(200, "x") }, "", lastMod},
+		{"Content-Encoding is part of the generated ETag (a deterministic strong ETag)", func(c *gin.Context) { c.Header("Content-Encoding", "gzip"); c.String(200, "x") }, "", lastMod},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -317,7 +317,7 @@ func TestValidators(t *testing.T) {
 			runAll(t, e.do(http.MethodGet, "/page", "If-None-Match", etag), hasStatus(304))
 		})
 	}
-	t.Run("ETags are deterministic across replicas and differ by body (V2)", func(t *testing.T) {
+	t.Run("ETags are deterministic across replicas and differ by body (a deterministic strong ETag)", func(t *testing.T) {
 		a, b, c := etagOf(t, shellBody), etagOf(t, shellBody), etagOf(t, shellBody+" ")
 		if a != b || a == c {
 			t.Errorf("ETags = %s, %s, %s; want the first two equal and the third different", a, b, c)

@@ -17,7 +17,7 @@ import (
 // written (or WriteHeaderNow is called), and is fixed from then on. A response
 // that flushes, hijacks the connection or outgrows the body limit switches to
 // pass-through: what was buffered is written out and the rest goes straight to
-// the client, unstored (RFC-CHECKLIST S8).
+// the client, unstored (a stream is not stored).
 type bodyWriter struct {
 	gin.ResponseWriter // the real writer
 

@@ -75,7 +75,7 @@ func TestWriterMatchesGin(t *testing.T) {
 }
 
 // TestResponseControllerReachesWriter: http.NewResponseController finds
-// Flush through the buffered writer, and the response then streams (S8).
+// Flush through the buffered writer, and the response then streams (a stream is not stored).
 func TestResponseControllerReachesWriter(t *testing.T) {
 	e := newEnv(t, shell, func(c *gin.Context) {
 		c.Writer.WriteString("a")
@@ -92,7 +92,7 @@ func TestResponseControllerReachesWriter(t *testing.T) {
 }
 
 // TestHijack: a handler that takes over the connection stores nothing and
-// gets nothing written after it (S8).
+// gets nothing written after it (a stream is not stored).
 func TestHijack(t *testing.T) {
 	e := newEnv(t, shell, nil)
 	r := gin.New()

@@ -98,12 +98,12 @@ func TestConditional(t *testing.T) {
 	notModified := func(cacheControl string) []check {
 		return []check{
 			hasStatus(http.StatusNotModified),
-			hasBody(""),                              // RFC-CHECKLIST N1
-			hasHeader("ETag", tag),                   // RFC-CHECKLIST N2
-			hasHeader("Cache-Control", cacheControl), // RFC-CHECKLIST N2
-			noHeader("Content-Type"),                 // RFC-CHECKLIST N3
-			noHeader("Content-Length"),               // RFC-CHECKLIST N3
-			noHeader("Last-Modified"),                // RFC-CHECKLIST N2: only without an ETag
+			hasBody(""),                              // RFC 9110 §15.4.5
+			hasHeader("ETag", tag),                   // RFC 9110 §15.4.5
+			hasHeader("Cache-Control", cacheControl), // RFC 9110 §15.4.5
+			noHeader("Content-Type"),                 // RFC 9110 §15.4.5
+			noHeader("Content-Length"),               // RFC 9110 §15.4.5
+			noHeader("Last-Modified"),                // RFC 9110 §15.4.5: only without an ETag
 		}
 	}
 	full := []check{hasStatus(http.StatusOK), hasHeader("ETag", tag), hasHeader("Last-Modified", lastMod), hasBody(appCSS)}
@@ -113,19 +113,19 @@ func TestConditional(t *testing.T) {
 		checks               []check
 	}{
 		{"no validators", "GET", plain, nil, append(full, revalidates)},
-		// RFC-CHECKLIST C3
+		// RFC 9110 §13.1.2
 		{"If-None-Match matches", "GET", plain, []string{"If-None-Match: " + tag}, notModified("no-cache")},
 		{"If-None-Match matches, current fingerprint", "GET", current, []string{"If-None-Match: " + tag}, notModified("public, max-age=31536000, immutable")},
 		{"If-None-Match matches, HEAD", "HEAD", plain, []string{"If-None-Match: " + tag}, notModified("no-cache")},
-		// RFC-CHECKLIST C1
+		// RFC 9110 §8.8.3.2
 		{"If-None-Match weak", "GET", plain, []string{"If-None-Match: W/" + tag}, notModified("no-cache")},
-		// RFC-CHECKLIST C2
+		// RFC 9110 §13.1.2
 		{"If-None-Match list", "GET", plain, []string{`If-None-Match: "a", W/"b" , ` + tag + `, "c"`}, notModified("no-cache")},
 		{"If-None-Match star", "GET", plain, []string{"If-None-Match: *"}, notModified("no-cache")},
 		{"If-None-Match other", "GET", plain, []string{`If-None-Match: "0123", W/"4567"`}, append(full, revalidates)},
-		// RFC-CHECKLIST C6
+		// RFC 9110 §13.1
 		{"If-None-Match malformed", "GET", plain, []string{"If-None-Match: 0123"}, append(full, revalidates)},
-		// RFC-CHECKLIST C4
+		// RFC 9110 §13.1.3
 		{"If-Modified-Since equal", "GET", plain, []string{"If-Modified-Since: " + lastMod}, notModified("no-cache")},
 		{"If-Modified-Since later", "GET", plain, []string{"If-Modified-Since: " + mod.Add(time.Hour).Format(http.TimeFormat)}, notModified("no-cache")},
 		{"If-Modified-Since earlier", "GET", plain, []string{"If-Modified-Since: " + mod.Add(-time.Second).Format(http.TimeFormat)}, append(full, revalidates)},
@@ -145,7 +145,7 @@ func TestConditional(t *testing.T) {
 	}
 }
 
-// RFC-CHECKLIST V4: a modification time in the future is not sent.
+// RFC 9110 §8.8.2.1: a modification time in the future is not sent.
 func TestFutureModTime(t *testing.T) {
 	r := engine(New(os.DirFS(dirFS(t, time.Now().Add(24*time.Hour), map[string]string{"a.css": appCSS}))))
 	checkAll(t, do(t, r, "GET", "/static/a.css"), hasStatus(200), noHeader("Last-Modified"), hasHeader("ETag", etag(appCSS)))

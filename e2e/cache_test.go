@@ -9,7 +9,7 @@ import (
 
 // A page sent with max-age and no no-cache (/about: "public, max-age=300")
 // is not requested again while it is fresh, however the user comes back to
-// it. RFC-CHECKLIST D1 (max-age: reuse while fresh).
+// it. RFC 9111 §5.2.2 (max-age: reuse while fresh).
 func TestMaxAgePageIsNotRequestedAgainWhileFresh(t *testing.T) {
 	e := newEnv(t)
 	var first string
@@ -51,7 +51,7 @@ func TestMaxAgePageIsNotRequestedAgainWhileFresh(t *testing.T) {
 // If-Modified-Since with the Last-Modified) — the first seed suspected it
 // did not — and the server answers 304 from its store without rendering.
 // A second browser, with an empty cache, gets the stored page: HIT from
-// Server. RFC-CHECKLIST C3, O2, R1.
+// Server. RFC 9110 §13.1.2, X-Cache, RFC 9111 §4.
 func TestNoCachePageIsRevalidatedWith304(t *testing.T) {
 	e := newEnv(t)
 	var first string
@@ -111,7 +111,7 @@ func TestNoCachePageIsRevalidatedWith304(t *testing.T) {
 //     fell in another second its ETag is new, and the 304 shows the store
 //     holds that render).
 //
-// RFC-CHECKLIST R4, C3, O1.
+// RFC 9111 §5.2.1.4, RFC 9110 §13.1.2, RFC 9211.
 func TestReloadAndHardReload(t *testing.T) {
 	pages := []struct {
 		path  string
@@ -177,7 +177,7 @@ func TestReloadAndHardReload(t *testing.T) {
 // The second seed's bug: a list behind NoStore (/api/items) is fetched from
 // the server on every page load and after every save — never from the
 // browser's cache, never revalidated (it has no validators to send) — so a
-// saved item shows in the dropdown at once. RFC-CHECKLIST D2, S1.
+// saved item shows in the dropdown at once. RFC 9111 §5.2.2.5, RFC 9111 §3.
 func TestNoStoreListShowsASaveAtOnce(t *testing.T) {
 	e := newEnv(t)
 	fetched := want{status: 200, xcache: "MISS", cacheStatus: "gincache; fwd=bypass"}
@@ -232,7 +232,7 @@ func TestNoStoreListShowsASaveAtOnce(t *testing.T) {
 // Fingerprinted assets ("public, max-age=31536000, immutable") are fetched
 // once; the next pages that link them take them from the browser's cache,
 // and they still work there (the stylesheet applies, the script runs).
-// RFC-CHECKLIST D1 (max-age, immutable).
+// RFC 9111 §5.2.2 (max-age, immutable).
 func TestFingerprintedAssetsComeFromTheBrowserCache(t *testing.T) {
 	e := newEnv(t)
 	var assets []string

@@ -99,7 +99,7 @@ func (c *checker) response(method, key, inm string, resp *http.Response, b []byt
 			return
 		}
 		etag := resp.Header.Get("ETag")
-		if !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) || len(etag) < 2 { // RFC-CHECKLIST V1
+		if !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) || len(etag) < 2 { // RFC 9110 §8.8.3
 			c.fail("%s: ETag %q; want a quoted strong tag", what, etag)
 			return
 		}
@@ -113,8 +113,8 @@ func (c *checker) response(method, key, inm string, resp *http.Response, b []byt
 		case inm == "":
 			c.fail("%s: 304 to a request without a validator", what)
 		case len(b) != 0:
-			c.fail("%s: 304 with a %d-byte body", what, len(b)) // RFC-CHECKLIST N1
-		case strings.TrimPrefix(etag, "W/") != strings.TrimPrefix(inm, "W/"): // RFC-CHECKLIST C1, N2
+			c.fail("%s: 304 with a %d-byte body", what, len(b)) // RFC 9110 §15.4.5
+		case strings.TrimPrefix(etag, "W/") != strings.TrimPrefix(inm, "W/"): // RFC 9110 §8.8.3.2, RFC 9110 §15.4.5
 			c.fail("%s: 304 with ETag %q to If-None-Match %q", what, etag, inm)
 		}
 	default:

@@ -243,7 +243,7 @@ func TestCallerCancelIsNotAFailure(t *testing.T) {
 	mustGet(t, s, "k", storetest.Sample("k"))
 }
 
-// RFC-CHECKLIST L6: a client that ignores context deadlines would hold calls
+// every store call has a deadline: a client that ignores context deadlines would hold calls
 // past the store's; New says so.
 func TestWarnsWithoutContextTimeouts(t *testing.T) {
 	for _, enabled := range []bool{false, true} {

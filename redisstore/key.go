@@ -9,7 +9,7 @@ import (
 
 // keyVersion is the version of the layout of our keys and values. Changing
 // either changes it, so replicas after an upgrade start with misses instead of
-// misreading what older ones stored (RFC-CHECKLIST L5).
+// misreading what older ones stored (versioned entries).
 const keyVersion = "v1:"
 
 // maxKeyLen is the longest cache key used verbatim in a Redis key.

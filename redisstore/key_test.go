@@ -13,7 +13,7 @@ import (
 	"github.com/gincache/gincache/internal/storetest"
 )
 
-// RFC-CHECKLIST L4, L5: keys carry the prefix and the format version; long
+// the key is the whole URL, versioned entries: keys carry the prefix and the format version; long
 // keys, and keys that look hashed, are hashed into a bounded Redis key.
 func TestRedisKey(t *testing.T) {
 	_, rdb := newMiniredis(t)
@@ -98,7 +98,7 @@ func TestDefaultPrefix(t *testing.T) {
 	}
 }
 
-// RFC-CHECKLIST L4: two keys whose hashed Redis keys collide never serve each
+// the key is the whole URL: two keys whose hashed Redis keys collide never serve each
 // other's entry. A real SHA-256 collision cannot be found, so the test makes
 // every key hash alike.
 func TestHashCollisionIsAMiss(t *testing.T) {

@@ -79,7 +79,7 @@ func leakEntries(t *testing.T, c redis.UniversalClient, prefix string) []string 
 // TestLeakMatrix: user A's personalised page is never served to user B from
 // Redis, on another replica, unless the policy makes the page shared;
 // neither after A's render nor while B waits on it across replicas
-// (RFC-CHECKLIST S3, S4, S6, R3, L3). A's render is held under the Redis
+// (RFC 9111 §3, no Set-Cookie stored, RFC 9111 §3.5, RFC 9111 §4.1, waiters never get an unstorable response). A's render is held under the Redis
 // lock until B has tried the lock (and so polls Redis for A's entry) or has
 // been answered without it.
 func TestLeakMatrix(t *testing.T) {
@@ -112,7 +112,7 @@ func TestLeakMatrix(t *testing.T) {
 }
 
 // TestPoisonKeys: on Redis, no attacker's request plants a response under
-// another request's key (RFC-CHECKLIST L4, R3): odd hosts, header values
+// another request's key (the key is the whole URL, RFC 9111 §4.1): odd hosts, header values
 // with NUL, quotes or CR LF in a Vary key, and hosts that imitate the
 // store's own namespaces ("l:" locks, "t:" tag indexes, "h:" hashed keys),
 // which would otherwise name the victim's render lock or tag index.

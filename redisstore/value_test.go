@@ -10,7 +10,7 @@ import (
 	"github.com/gincache/gincache/internal/storetest"
 )
 
-// RFC-CHECKLIST L5: whatever sits under our keys that is not an entry for the
+// versioned entries: whatever sits under our keys that is not an entry for the
 // key read — corrupt, truncated, foreign, from a future format version, of
 // another Redis type — is a miss, not an error, and the next Set replaces it.
 func TestUndecodableValueIsAMiss(t *testing.T) {

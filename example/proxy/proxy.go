@@ -36,7 +36,7 @@ func newProxy(cache *gincache.Cache, p gincache.Policy, upstream *url.URL, logf 
 // is at most max bytes, and gives it a Content-Length. Without one,
 // httputil.ReverseProxy flushes after every write (it takes such a body for
 // a stream), and a flushed response passes through the cache unstored
-// (RFC-CHECKLIST S8). Longer bodies and event streams still stream.
+// (a stream is not stored). Longer bodies and event streams still stream.
 func bufferSmall(max int64) func(*http.Response) error {
 	return func(res *http.Response) error {
 		if res.ContentLength >= 0 || res.Body == nil || res.Body == http.NoBody {

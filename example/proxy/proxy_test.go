@@ -232,7 +232,7 @@ func TestProxyRevalidation(t *testing.T) {
 		r.get("/data") // fresh again after the 304
 		r.wantUpstream("/data", 2)
 
-		res, _ = r.get("/data", "If-None-Match", etag) // C3: the client's own validator
+		res, _ = r.get("/data", "If-None-Match", etag) // RFC 9110 §13.1.2: the client's own validator
 		if res.StatusCode != http.StatusNotModified {
 			t.Errorf("conditional request: %d; want 304", res.StatusCode)
 		}
@@ -247,7 +247,7 @@ func TestProxyInvalidation(t *testing.T) {
 		if res.StatusCode != http.StatusNoContent {
 			t.Fatalf("POST: %d; want 204", res.StatusCode)
 		}
-		_, body := r.get("/data") // R6: dropped by the POST, so the change shows at once
+		_, body := r.get("/data") // RFC 9111 §4.4: dropped by the POST, so the change shows at once
 		if body != "v2" {
 			t.Errorf("after POST: %q; want v2", body)
 		}
@@ -262,8 +262,8 @@ func TestProxyNotStored(t *testing.T) {
 		why  string
 	}{
 		{path: "/secret", why: "cache-control"}, // no-store
-		{path: "/login", why: "set-cookie"},     // S4
-		{path: "/fresh", hdr: []string{"Authorization", "Bearer x", "Cache-Control", "no-store"}, why: ""}, // S7
+		{path: "/login", why: "set-cookie"},     // no Set-Cookie stored
+		{path: "/fresh", hdr: []string{"Authorization", "Bearer x", "Cache-Control", "no-store"}, why: ""}, // RFC 9111 §5.2.1.5
 		{path: "/missing", why: "stale"}, // a 404 without a lifetime or validator
 	}
 	for _, tt := range tests {
@@ -306,6 +306,6 @@ func TestProxyBodies(t *testing.T) {
 		}
 		wantHeader(t, res, "Cache-Status", "gincache; fwd=uri-miss; detail=streamed")
 		r.get("/big")
-		r.wantUpstream("/big", 2) // S8: streamed, not stored
+		r.wantUpstream("/big", 2) // a stream is not stored: streamed, not stored
 	})
 }

@@ -1,7 +1,7 @@
 // Package leaktest is the cross-user leak matrix every store runs (issue 7):
 // user A's personalised page is never served to user B unless the policy
 // makes the page shared — neither after A's render nor while B waits on it
-// (RFC-CHECKLIST S3, S4, S6, R3, L3). The root package runs it on memstore
+// (RFC 9111 §3, no Set-Cookie stored, RFC 9111 §3.5, RFC 9111 §4.1, waiters never get an unstorable response). The root package runs it on memstore
 // with one engine; redisstore runs it on two replicas sharing one Redis, so
 // what B could be served is what Redis holds.
 package leaktest
@@ -135,14 +135,14 @@ func Matrix() []Row {
 			Shared: true, Waits: true, Runs: 1, Holds: []string{Alice}, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST S4, L3: the same public page, but it sets a cookie.
+			// no Set-Cookie stored, waiters never get an unstorable response: the same public page, but it sets a cookie.
 			Name:   "Set-Cookie in the response: not stored, not shared, even on a public route",
 			Policy: Shell, A: Cookie(Alice), B: Cookie(Bob),
 			Handler: GreetAnd(func(c *gin.Context, id string) { c.SetCookie("session", id+"-session", 3600, "/", "", true, true) }),
 			Waits:   true, Runs: 2, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST S4: net/http writes a header map's keys as they
+			// no Set-Cookie stored: net/http writes a header map's keys as they
 			// are, and Go documents direct assignment as the way to send a
 			// non-canonical key; the client still receives a Set-Cookie.
 			Name:   "Set-Cookie under a non-canonical header key: not stored, not shared",
@@ -153,7 +153,7 @@ func Matrix() []Row {
 			Waits: true, Runs: 2, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST S6: a private route whose Key does not tell
+			// RFC 9111 §3.5: a private route whose Key does not tell
 			// users apart (it says the page is the same for everyone);
 			// Authorization still keeps A's page out of the store.
 			Name:   "Authorization in the request on a non-public route: bypasses the store",
@@ -161,13 +161,13 @@ func Matrix() []Row {
 			Runs: 2, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST S6: the anonymous page B renders is stored; A's is not.
+			// RFC 9111 §3.5: the anonymous page B renders is stored; A's is not.
 			Name:   "Authorization in A's request on a non-public route: an anonymous B is not served A's page",
 			Policy: withKey(Private, DefaultKey), A: Token(Alice), B: nil, Handler: Greet,
 			Runs: 2, Holds: []string{Guest}, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST S6 (RFC 9111 §3.5): public explicitly allows a
+			// RFC 9111 §3.5 (RFC 9111 §3.5): public explicitly allows a
 			// shared cache to answer requests with Authorization.
 			Name:   "Authorization on a public route: shared, as public says",
 			Policy: Shell, A: Token(Alice), B: Token(Bob), Handler: Greet,
@@ -179,40 +179,40 @@ func Matrix() []Row {
 			Runs: 2, Holds: []string{Alice, Bob}, Key: UserKey,
 		},
 		{
-			// RFC-CHECKLIST S3: the handler's own private beats a public policy.
+			// RFC 9111 §3: the handler's own private beats a public policy.
 			Name:   "private Cache-Control from the handler on a public route: not stored",
 			Policy: Shell, A: Cookie(Alice), B: Cookie(Bob),
 			Handler: GreetAnd(func(c *gin.Context, _ string) { c.Header("Cache-Control", "private, max-age=60") }),
 			Waits:   true, Runs: 2, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST S3, as for Set-Cookie above.
+			// RFC 9111 §3, as for Set-Cookie above.
 			Name:   "private Cache-Control under a non-canonical header key: not stored",
 			Policy: Shell, A: Cookie(Alice), B: Cookie(Bob),
 			Handler: GreetAnd(func(c *gin.Context, _ string) { c.Writer.Header()["cache-control"] = []string{"private"} }),
 			Waits:   true, Runs: 2, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST R3: each Cookie value is a variant of its own.
+			// RFC 9111 §4.1: each Cookie value is a variant of its own.
 			Name:   "Vary: Cookie in the policy",
 			Policy: withVary(Public, "Cookie"), A: Cookie(Alice), B: Cookie(Bob), Handler: Greet,
 			Runs: 2, Holds: []string{Alice, Bob},
 		},
 		{
-			// RFC-CHECKLIST R3: no Cookie is a variant apart from any Cookie.
+			// RFC 9111 §4.1: no Cookie is a variant apart from any Cookie.
 			Name:   "Vary: Cookie in the policy, B without a cookie",
 			Policy: withVary(Public, "Cookie"), A: Cookie(Alice), B: nil, Handler: Greet,
 			Runs: 2, Holds: []string{Alice, Guest},
 		},
 		{
-			// RFC-CHECKLIST S3, R3, L3: a Vary the policy's key does not cover.
+			// RFC 9111 §3, RFC 9111 §4.1, waiters never get an unstorable response: a Vary the policy's key does not cover.
 			Name:   "Vary: Cookie from the handler only: sent, not stored",
 			Policy: Shell, A: Cookie(Alice), B: Cookie(Bob),
 			Handler: GreetAnd(func(c *gin.Context, _ string) { c.Header("Vary", "Cookie") }),
 			Waits:   true, Runs: 2, Key: gincache.Key,
 		},
 		{
-			// RFC-CHECKLIST S3, R3, as for Set-Cookie above.
+			// RFC 9111 §3, RFC 9111 §4.1, as for Set-Cookie above.
 			Name:   "Vary: Cookie from the handler under a non-canonical header key: not stored",
 			Policy: Shell, A: Cookie(Alice), B: Cookie(Bob),
 			Handler: GreetAnd(func(c *gin.Context, _ string) { c.Writer.Header()["vary"] = []string{"Cookie"} }),
