@@ -26,7 +26,7 @@ import (
 // The path and the query are normalised as RFC 3986 §6.2.2 says, and no
 // further: percent-encodings are upper-cased and those of unreserved
 // characters decoded, so "/it%65ms" and "/items", or "/caf%c3%a9" and
-// "/caf%RFC 9110 §13.1.2%A9", which gin routes alike and a handler cannot tell apart, share
+// "/caf%C3%A9", which gin routes alike and a handler cannot tell apart, share
 // a key (and an invalidation). A reserved character keeps its escape
 // ("/a%2Fb" is not "/a/b"), and the query keeps its order.
 func Key(r *http.Request) string {

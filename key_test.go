@@ -47,9 +47,9 @@ func TestKey(t *testing.T) {
 		{name: "question mark with empty query", host: "a.com", target: "/p?", want: "a.com/p"},
 		{name: "escaped slash kept", host: "a.com", target: "/a%2Fb", want: "a.com/a%2Fb"},
 		{name: "escaped question mark kept", host: "a.com", target: "/a%3Fb", want: "a.com/a%3Fb"},
-		{name: "escaped UTF-8 kept", host: "a.com", target: "/caf%RFC 9110 §13.1.2%A9", want: "a.com/caf%RFC 9110 §13.1.2%A9"},
+		{name: "escaped UTF-8 kept", host: "a.com", target: "/caf%C3%A9", want: "a.com/caf%C3%A9"},
 		// RFC 3986 §6.2.2.1, §6.2.2.2: one spelling for one resource.
-		{name: "escape case normalised", host: "a.com", target: "/caf%c3%a9", want: "a.com/caf%RFC 9110 §13.1.2%A9"},
+		{name: "escape case normalised", host: "a.com", target: "/caf%c3%a9", want: "a.com/caf%C3%A9"},
 		{name: "escaped unreserved decoded", host: "a.com", target: "/it%65ms", want: "a.com/items"},
 		{name: "escaped unreserved marks decoded", host: "a.com", target: "/%2D%2e%5F%7e", want: "a.com/-._~"},
 		{name: "escaped reserved kept, case normalised", host: "a.com", target: "/a%2fb", want: "a.com/a%2Fb"},
@@ -91,7 +91,7 @@ func TestKeyCollisions(t *testing.T) {
 		{name: "host case", a: req{"A.COM", "/p?q"}, b: req{"a.com", "/p?q"}, same: true},
 		{name: "bare question mark", a: req{"a.com", "/p?"}, b: req{"a.com", "/p"}, same: true},
 		{name: "escaped unreserved", a: req{"a.com", "/it%65ms"}, b: req{"a.com", "/items"}, same: true},
-		{name: "escape case", a: req{"a.com", "/caf%c3%a9"}, b: req{"a.com", "/caf%RFC 9110 §13.1.2%A9"}, same: true},
+		{name: "escape case", a: req{"a.com", "/caf%c3%a9"}, b: req{"a.com", "/caf%C3%A9"}, same: true},
 		{name: "query escaped unreserved", a: req{"a.com", "/p?q=%41"}, b: req{"a.com", "/p?q=A"}, same: true},
 		{name: "query escaped reserved", a: req{"a.com", "/p?q=%26"}, b: req{"a.com", "/p?q=&"}},
 		{
