@@ -3,6 +3,7 @@ package gincache
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ type Cache struct {
 	chains     atomic.Pointer[map[chainKey]chain] // routes' chains, for Default; copied on write
 	chainsMu   sync.Mutex                         // serialises writers of chains
 	bounded    bool                               // the store bounds its own calls (Bounded)
+	borrow     bool                               // the store's Get keeps no key (KeyBorrower)
 }
 
 // New returns a Cache that keeps responses in store. It panics on a nil
@@ -35,6 +37,7 @@ func New(store Store, opts ...Option) *Cache {
 	}
 	c.log = errorLog{logger: c.cfg.logger, every: errorLogInterval}
 	_, c.bounded = store.(Bounded)
+	_, c.borrow = store.(KeyBorrower)
 	return c
 }
 
@@ -189,5 +192,6 @@ func (c *Cache) latencyStart() time.Time {
 
 func (c *Cache) fault(op, key string, err error) {
 	c.stats.storeErrors.Add(1)
-	c.log.report(c.cfg.now(), op, key, err)
+	c.log.report(c.cfg.now(), op, strings.Clone(key), err) // a hit's key may be borrowed
+
 }

@@ -37,9 +37,6 @@ func (m fixedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 	case rd.noCache && rt.honourNoCache && lookup: // RFC 9111 §5.2.1.4: a hard reload
 		lookup, p.fwd, p.fresh = false, fwdRequest, true
 	}
-	if rt.store {
-		p.key = rt.key(gc)
-	}
 	return p, lookup
 }
 

@@ -3,7 +3,10 @@ package gincache
 import (
 	"errors"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gin-gonic/gin"
 )
@@ -98,6 +101,13 @@ func (rt *route) handle(gc *gin.Context) {
 		return
 	}
 	p, lookup := rt.mode.plan(gc, rd)
+	var kb *keyBuffer
+	if lookup || p.store {
+		p.key, kb = rt.key(gc)
+		if kb != nil {
+			defer kb.release()
+		}
+	}
 	if lookup {
 		e, index, err := rt.mode.lookup(gc, p.key)
 		p.shared.index = index
@@ -112,7 +122,10 @@ func (rt *route) handle(gc *gin.Context) {
 			p.detail = "store-error"
 		}
 	}
-	if rd.onlyIfCached { // RFC 9111 §5.2.1.7
+	if kb != nil {
+		p.key = strings.Clone(p.key) // no longer borrowed: the miss keeps it
+	}
+	if rd.onlyIfCached {         // RFC 9111 §5.2.1.7
 		onlyIfCachedMiss(gc)
 		return
 	}
@@ -188,16 +201,43 @@ func (rt *route) miss(gc *gin.Context, p plan, looked bool) {
 
 // key is the store key: the prefix, the scheme when it is https, the
 // policy's key or the default one, and the values of the headers the policy
-// varies on (RFC 9111 §4.1).
-func (rt *route) key(gc *gin.Context) string {
+// varies on (RFC 9111 §4.1). With the default key, no Vary and a store that
+// borrows keys (KeyBorrower), it is built in a pooled buffer and returned
+// with it: the key is valid until kb.release, and whatever keeps it longer
+// copies it.
+func (rt *route) key(gc *gin.Context) (key string, kb *keyBuffer) {
+	req := gc.Request
+	if rt.p.Key == nil && len(rt.vary) == 0 && rt.c.borrow {
+		kb = keyBuffers.Get().(*keyBuffer)
+		b := append(kb.b[:0], rt.c.cfg.prefix...)
+		if rt.c.cfg.https(req) {
+			b = append(b, httpsMark...)
+		}
+		kb.b = appendKey(b, req)
+		return unsafe.String(unsafe.SliceData(kb.b), len(kb.b)), kb
+	}
 	var k string
 	if rt.p.Key != nil {
 		k = rt.p.Key(gc)
 	} else {
-		k = Key(gc.Request)
+		k = Key(req)
 	}
-	if rt.c.cfg.https(gc.Request) { // RFC 9111 §2: the target URI, scheme included
-		return rt.c.cfg.prefix + httpsMark + varySuffix(k, gc.Request.Header, rt.vary)
+	if rt.c.cfg.https(req) { // RFC 9111 §2: the target URI, scheme included
+		return rt.c.cfg.prefix + httpsMark + varySuffix(k, req.Header, rt.vary), nil
 	}
-	return rt.c.cfg.prefix + varySuffix(k, gc.Request.Header, rt.vary)
+	return rt.c.cfg.prefix + varySuffix(k, req.Header, rt.vary), nil
+}
+
+// keyBuffer is a reused buffer for a hit's key.
+type keyBuffer struct{ b []byte }
+
+var keyBuffers = sync.Pool{New: func() any { return &keyBuffer{b: make([]byte, 0, 256)} }}
+
+// maxKeyBuffer keeps one huge URL from pinning its buffer in the pool.
+const maxKeyBuffer = 4 << 10
+
+func (kb *keyBuffer) release() {
+	if cap(kb.b) <= maxKeyBuffer {
+		keyBuffers.Put(kb)
+	}
 }

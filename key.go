@@ -30,12 +30,20 @@ import (
 // a key (and an invalidation). A reserved character keeps its escape
 // ("/a%2Fb" is not "/a/b"), and the query keeps its order.
 func Key(r *http.Request) string {
-	host := keyHost(r.Host)
-	path := normalizeEscapes(r.URL.EscapedPath())
-	if r.URL.RawQuery == "" {
-		return host + path
+	var buf [128]byte
+	return string(appendKey(buf[:0], r))
+}
+
+// appendKey appends Key(r) to b. It allocates nothing of its own unless the
+// host needs escaping or the path or query normalising.
+func appendKey(b []byte, r *http.Request) []byte {
+	b = append(b, keyHost(r.Host)...)
+	b = append(b, normalizeEscapes(r.URL.EscapedPath())...)
+	if r.URL.RawQuery != "" {
+		b = append(b, '?')
+		b = append(b, normalizeEscapes(r.URL.RawQuery)...)
 	}
-	return host + path + "?" + normalizeEscapes(r.URL.RawQuery)
+	return b
 }
 
 // httpsMark starts the store key of an https request. No default key starts

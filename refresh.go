@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -23,6 +24,7 @@ import (
 // with stale's validators, as a cache revalidates (RFC 9111 §4.3.1): a 304
 // refreshes stale, stored under the Vary index it was found under.
 func (rt *route) refresh(gc *gin.Context, key string, stale, index *Entry) {
+	key = strings.Clone(key) // a hit's key may be borrowed; this one outlives it
 	f, leader := rt.c.flights.join(key, rt.c.cfg.now(), rt.c.cfg.coalesceWait)
 	if !leader {
 		return // a render or refresh of key is already under way

@@ -50,7 +50,6 @@ type sharedPlan struct {
 func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 	rt, req := m.rt, gc.Request
 	p := plan{
-		key:   rt.key(gc),
 		store: req.Method == http.MethodGet && !rd.noStore, // RFC 9111 §3, §5.2.1.5
 		fwd:   fwdURIMiss,
 	}

@@ -69,3 +69,16 @@ type Locker interface {
 	// expired and was taken by another holder is left alone.
 	Unlock(ctx context.Context, key, token string) error
 }
+
+// KeyBorrower is implemented by stores whose Get keeps no reference to its
+// key once it returns (memstore and redisstore). The middleware then builds
+// a hit's key in a reused buffer instead of a new string, so a hit with the
+// default key allocates nothing for it; a key that outlives the request (a
+// miss to store, a background refresh) is copied first. A store that
+// keeps keys it was given to Get (a cache of recent misses, say) must not
+// implement it.
+type KeyBorrower interface {
+	Store
+	// BorrowsKeys is a marker; it is never called.
+	BorrowsKeys()
+}

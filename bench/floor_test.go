@@ -67,6 +67,41 @@ func BenchmarkFloor(b *testing.B) {
 			})
 		}
 	})
+	// The same-response floor (issue 18): every header a gincache hit
+	// sends (nine of them: Content-Type, Etag, Last-Modified,
+	// X-Last-Modified, Content-Length, Cache-Control, Age, Cache-Status,
+	// X-Cache), with its value, precomputed, and the body: the honest limit
+	// of an in-process hit.
+	b.Run("backend=same-response", func(b *testing.B) {
+		for _, sz := range sizes {
+			b.Run("body="+sz.name, func(b *testing.B) {
+				path := pagePath(sz.name)
+				hit := prime(b, cachedEngine(memstore.New(), path, sz.n), path, sz.n)
+				body := pageBytes(sz.n)
+				type field struct {
+					k string
+					v []string
+				}
+				var fields []field
+				w := want{status: http.StatusOK, bodyN: sz.n, xCache: hit.Get("X-Cache"), header: map[string]string{}}
+				for k, v := range hit {
+					fields = append(fields, field{k, v})
+					w.header[k] = v[0]
+				}
+				h := gin.New()
+				h.GET(path, func(c *gin.Context) {
+					hh := c.Writer.Header()
+					for _, f := range fields {
+						hh[f.k] = f.v
+					}
+					c.Status(http.StatusOK)
+					_, _ = c.Writer.Write(body)
+				})
+				check(b, h, request(path), w)
+				run(b, h, func() *http.Request { return request(path) }, nil)
+			})
+		}
+	})
 	for _, be := range backends(b) {
 		b.Run("backend="+be.name, func(b *testing.B) {
 			for _, sz := range sizes {
