@@ -125,7 +125,7 @@ func (rt *route) handle(gc *gin.Context) {
 	if kb != nil {
 		p.key = strings.Clone(p.key) // no longer borrowed: the miss keeps it
 	}
-	if rd.onlyIfCached {         // RFC 9111 §5.2.1.7
+	if rd.onlyIfCached { // RFC 9111 §5.2.1.7
 		onlyIfCachedMiss(gc)
 		return
 	}
