@@ -33,16 +33,35 @@ type received struct {
 	at  time.Time
 }
 
+// chanSub is a tiered.Subscriber sending what it receives to ch and
+// counting the news of its subscription.
+type chanSub struct {
+	ch                        chan received
+	subscribed, lost, skipped atomic.Int64
+}
+
+func (c *chanSub) Receive(inv tiered.Invalidation) { c.ch <- received{inv, time.Now()} }
+func (c *chanSub) Subscribed()                     { c.subscribed.Add(1) }
+func (c *chanSub) Lost(error)                      { c.lost.Add(1) }
+func (c *chanSub) Skipped()                        { c.skipped.Add(1) }
+
 // subscribe runs bus.Subscribe until the returned stop is called (or the
 // test ends), sending what it receives to the channel; stop checks that
 // Subscribe returns promptly, with the context's error.
 func subscribe(t *testing.T, bus *Bus) (<-chan received, func()) {
 	t.Helper()
+	ch, _, stop := subscribeSub(t, bus)
+	return ch, stop
+}
+
+// subscribeSub is subscribe, returning the subscriber too.
+func subscribeSub(t *testing.T, bus *Bus) (<-chan received, *chanSub, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan received, 1000)
+	sub := &chanSub{ch: make(chan received, 1000)}
 	done := make(chan error, 1)
 	go func() {
-		done <- bus.Subscribe(ctx, func(inv tiered.Invalidation) { ch <- received{inv, time.Now()} })
+		done <- bus.Subscribe(ctx, sub)
 	}()
 	var once sync.Once
 	stop := func() {
@@ -59,7 +78,7 @@ func subscribe(t *testing.T, bus *Bus) (<-chan received, func()) {
 		})
 	}
 	t.Cleanup(stop)
-	return ch, stop
+	return sub.ch, sub, stop
 }
 
 // awaitListening publishes probes on pub until ch has received one: from
@@ -483,7 +502,8 @@ func awaitApplied(t *testing.T, pub *Bus, s *tiered.Store) {
 }
 
 // TestTieredTwoEngines: two replicas with a two-tier store on one Redis. A
-// page rendered on A is a hit on B, first from Redis, then from B's memory;
+// page rendered on A is announced to B, and then a hit on B, first from
+// Redis, then from B's memory;
 // a purge by tag, a purge by key and a POST on A each reach B's memory
 // through the bus, so B's next request is a miss. The time each took is
 // logged.
@@ -528,7 +548,11 @@ func TestTieredTwoEngines(t *testing.T) {
 						t.Fatalf("%s GET %s: the handler ran %d times; want %d", name, path, got, renders)
 					}
 				}
+				heard := bb.store.Stats().Applied
 				expect(a, "A", "MISS", 1)
+				// A's render is announced; B drops its copy of the
+				// page (it has none yet) when the message arrives.
+				awaitCond(t, "B heard A's store", func() bool { return bb.store.Stats().Applied > heard })
 				gets := bb.remote.gets.Load()
 				expect(bb, "B", "HIT from Server", 0)
 				if got := bb.remote.gets.Load() - gets; got != 1 {
@@ -559,4 +583,16 @@ func TestTieredTwoEngines(t *testing.T) {
 			})
 		}
 	})
+}
+
+// awaitCond polls cond until it holds, failing the test after 5s.
+func awaitCond(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5s", what)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
 }

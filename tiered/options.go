@@ -29,10 +29,11 @@ type config struct {
 	localTTL time.Duration
 	timeout  time.Duration
 	bus      Bus // nil: no invalidation messages
+	clock    func() time.Time
 }
 
 func defaultConfig() config {
-	return config{localTTL: DefaultLocalTTL, timeout: gincache.DefaultStoreTimeout}
+	return config{localTTL: DefaultLocalTTL, timeout: gincache.DefaultStoreTimeout, clock: time.Now}
 }
 
 // WithLocalTTL sets how long a copy stays in the local tier: at most d, and
@@ -50,11 +51,12 @@ func WithLocalTTL(d time.Duration) Option {
 	})
 }
 
-// WithBus makes the Store publish every Delete and PurgeTags on bus and
-// listen on it for those of the other replicas, so their local copies are
-// dropped as soon as the message arrives rather than when their local TTL
-// runs out. New starts one goroutine to listen; Close stops it. Without a
-// bus, the local TTL alone bounds staleness. New panics on a nil bus.
+// WithBus makes the Store publish every Set, SetTagged, Delete and PurgeTags
+// on bus and listen on it for those of the other replicas, so their local
+// copies are dropped as soon as the message arrives rather than when their
+// local TTL runs out. New starts two goroutines, one to listen and one to
+// announce this replica's stores; Close stops them. Without a bus, the
+// local TTL alone bounds staleness. New panics on a nil bus.
 func WithBus(bus Bus) Option {
 	return optionFunc(func(c *config) {
 		if bus == nil {
@@ -75,5 +77,18 @@ func WithTimeout(d time.Duration) Option {
 			panic(fmt.Sprintf("tiered: WithTimeout(%v): the timeout must be positive", d))
 		}
 		c.timeout = d
+	})
+}
+
+// WithClock sets the clock on which Stats tells since when the local tier is
+// coherent (Stats.CoherentFrom), so a test can move it. The local tier's
+// copies expire on the local store's own clock (memstore.WithClock); give
+// both the same one. The default is time.Now. New panics on nil.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now == nil {
+			panic("tiered: WithClock(nil)")
+		}
+		c.clock = now
 	})
 }
