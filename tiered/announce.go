@@ -86,23 +86,26 @@ func (a *announcer) run(ctx context.Context) {
 	}
 }
 
-// flush publishes every pending key, maxKeysPerMessage to a message.
+// flush publishes every pending key, maxKeysPerMessage to a message. It
+// takes one message's keys at a time, so those still waiting stay in
+// pending and count against maxPending.
 func (a *announcer) flush(ctx context.Context) {
-	a.mu.Lock()
-	if len(a.pending) == 0 {
+	keys := make([]string, 0, maxKeysPerMessage)
+	for {
+		a.mu.Lock()
+		for k := range a.pending {
+			if len(keys) == maxKeysPerMessage {
+				break
+			}
+			keys = append(keys, k)
+			delete(a.pending, k)
+		}
 		a.mu.Unlock()
-		return
-	}
-	keys := make([]string, 0, len(a.pending))
-	for k := range a.pending {
-		keys = append(keys, k)
-	}
-	clear(a.pending)
-	a.mu.Unlock()
-	for len(keys) > 0 {
-		n := min(len(keys), maxKeysPerMessage)
-		_ = a.s.publish(ctx, Invalidation{Keys: keys[:n]}) // counted in PublishErrors
-		keys = keys[n:]
+		if len(keys) == 0 {
+			return
+		}
+		_ = a.s.publish(ctx, Invalidation{Keys: keys}) // counted in PublishErrors
+		keys = make([]string, 0, maxKeysPerMessage)    // the bus may keep the last
 	}
 }
 

@@ -84,8 +84,9 @@ type memBus struct {
 	mu    sync.Mutex
 	subs  map[int]tiered.Subscriber
 	next  int
-	lose  atomic.Bool
-	failN atomic.Int64 // Subscribe calls left that fail at once
+	lose      atomic.Bool
+	failN     atomic.Int64 // Subscribe calls left that fail at once
+	published atomic.Int64 // Publish calls, lost ones included
 }
 
 func newMemBus() *memBus { return &memBus{subs: map[int]tiered.Subscriber{}} }
@@ -101,6 +102,7 @@ func (b *memBus) subscribersNow() []tiered.Subscriber {
 }
 
 func (b *memBus) Publish(_ context.Context, inv tiered.Invalidation) error {
+	b.published.Add(1)
 	if b.lose.Load() {
 		return nil
 	}
