@@ -81,9 +81,9 @@ func (failingSets) SetTagged(context.Context, string, *gincache.Entry, time.Dura
 // reconnecting would miss them; reconnect and resubscribe tell the
 // subscribers of a gap as a real bus would.
 type memBus struct {
-	mu    sync.Mutex
-	subs  map[int]tiered.Subscriber
-	next  int
+	mu        sync.Mutex
+	subs      map[int]tiered.Subscriber
+	next      int
 	lose      atomic.Bool
 	failN     atomic.Int64 // Subscribe calls left that fail at once
 	published atomic.Int64 // Publish calls, lost ones included
