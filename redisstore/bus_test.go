@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"github.com/gincache/gincache"
 	"github.com/gincache/gincache/internal/storetest"
 	"github.com/gincache/gincache/memstore"
+	"github.com/alicebob/miniredis/v2"
 	"github.com/gincache/gincache/tiered"
 	"github.com/redis/go-redis/v9"
 )
@@ -595,4 +597,220 @@ func awaitCond(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
+}
+
+// stampLocal is a replica's local memstore, stamping each Delete: the moment
+// a replica dropped a copy.
+type stampLocal struct {
+	*memstore.Store
+	drops chan time.Time
+}
+
+func (l *stampLocal) Delete(ctx context.Context, keys ...string) error {
+	err := l.Store.Delete(ctx, keys...)
+	select {
+	case l.drops <- time.Now():
+	default:
+	}
+	return err
+}
+
+// coherentReplica is one replica of a coherent fleet: a tiered store over
+// a client and a memstore of its own, with a long local TTL so that only
+// the bus can drop a copy within a test.
+type coherentReplica struct {
+	store   *tiered.Store
+	local   *stampLocal
+	client  redis.UniversalClient
+	channel string
+}
+
+const fleetLocalTTL = time.Hour
+
+// newCoherentFleet starts n replicas on b, each with its own client, named
+// name so a test can find their connections, and waits until all have
+// subscribed.
+func newCoherentFleet(t *testing.T, b backend, n int, name string) []coherentReplica {
+	t.Helper()
+	_, prefix := b.store(t) // reserves a prefix and cleans it up
+	channel := prefix + "invalidate"
+	fleet := make([]coherentReplica, n)
+	for i := range fleet {
+		client := ownClient(t, b.client)
+		if c, ok := client.(*redis.Client); ok && name != "" {
+			opt := c.Options()
+			opt.ClientName = name
+			client = redis.NewClient(opt)
+			t.Cleanup(func() { client.Close() })
+		}
+		local := &stampLocal{Store: memstore.New(), drops: make(chan time.Time, 16)}
+		s := tiered.New(local, New(client, WithPrefix(prefix), WithTimeout(5*time.Second)),
+			tiered.WithLocalTTL(fleetLocalTTL), tiered.WithBus(NewBus(client, channel)))
+		t.Cleanup(s.Close)
+		fleet[i] = coherentReplica{store: s, local: local, client: client, channel: channel}
+	}
+	for i, r := range fleet {
+		awaitCond(t, fmt.Sprintf("replica %d subscribed", i), func() bool { return r.store.Stats().Subscribed })
+	}
+	return fleet
+}
+
+// TestTieredStoreReachesReplicas: two and four replicas, each with its own
+// memstore and go-redis client, over one Redis. Every replica holds a local
+// copy of a page; one stores a new entry for it; every other replica's next
+// Get returns the new entry once the announcement arrives, and the writer
+// keeps its own copy (the very entry it stored).
+func TestTieredStoreReachesReplicas(t *testing.T) {
+	const key = "example.com/page"
+	forEachBackend(t, func(t *testing.T, b backend) {
+		for _, n := range []int{2, 4} {
+			t.Run(fmt.Sprintf("replicas=%d", n), func(t *testing.T) {
+				fleet := newCoherentFleet(t, b, n, "")
+				for round := range n {
+					writer := fleet[round%n]
+					want := storetest.Sample(fmt.Sprintf("v%d", round))
+					heard := make([]uint64, n)
+					for i, r := range fleet {
+						if _, err := r.store.Get(testCtx(t), key); err != nil && round > 0 {
+							t.Fatalf("replica %d: Get: %v", i, err)
+						}
+						heard[i] = r.store.Stats().Applied
+					}
+					if err := writer.store.SetTagged(testCtx(t), key, want, time.Hour, []string{"page"}); err != nil {
+						t.Fatal(err)
+					}
+					for i, r := range fleet {
+						if r.store == writer.store {
+							continue
+						}
+						awaitCond(t, fmt.Sprintf("replica %d applied replica %d's store", i, round%n), func() bool {
+							return r.store.Stats().Applied > heard[i]
+						})
+						got, err := r.store.Get(testCtx(t), key)
+						if err != nil || string(got.Body) != string(want.Body) {
+							t.Fatalf("round %d: replica %d: Get = %v, %v; want the new entry %q", round, i, got, err, want.Body)
+						}
+					}
+					if got, err := writer.local.Get(testCtx(t), key); err != nil || got != want {
+						t.Fatalf("round %d: the writer's local copy = %v, %v; want the entry it stored", round, got, err)
+					}
+				}
+			})
+		}
+	})
+}
+
+// killPubSub breaks the pub/sub connections of the clients named name: a
+// miniredis restart, or CLIENT KILL of exactly those connections on a real
+// Redis (not CLIENT KILL TYPE pubsub, which would break other tests' too).
+func killPubSub(t *testing.T, b backend, mr *miniredis.Miniredis, name string) {
+	t.Helper()
+	if mr != nil {
+		mr.Close()
+		if err := mr.Restart(); err != nil {
+			t.Fatalf("restarting miniredis: %v", err)
+		}
+		return
+	}
+	c := b.client.(*redis.Client)
+	list, err := c.ClientList(testCtx(t)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for line := range strings.Lines(list) {
+		fields := map[string]string{}
+		for _, f := range strings.Fields(line) {
+			k, v, _ := strings.Cut(f, "=")
+			fields[k] = v
+		}
+		if fields["name"] == name && fields["sub"] != "0" {
+			if err := c.Do(testCtx(t), "client", "kill", "id", fields["id"]).Err(); err != nil {
+				t.Fatalf("CLIENT KILL ID %s: %v", fields["id"], err)
+			}
+			killed++
+		}
+	}
+	if killed == 0 {
+		t.Fatalf("no pub/sub connection named %q to kill", name)
+	}
+}
+
+// TestTieredCoherenceAfterPubSubKill: when the replicas' pub/sub
+// connections are killed (CLIENT KILL on Redis 7, a restart of miniredis),
+// the bus subscribes again on its own; each replica's Stats then counts the
+// loss and the resubscription and says it is not coherent until the local
+// TTL has passed — the bound for what it may have missed — while new stores
+// are announced again.
+func TestTieredCoherenceAfterPubSubKill(t *testing.T) {
+	const key = "example.com/page"
+	for _, kind := range []string{"miniredis", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			var b backend
+			var mr *miniredis.Miniredis
+			if kind == "miniredis" {
+				var rdb *redis.Client
+				mr, rdb = newMiniredis(t)
+				b = backend{client: rdb, advance: func(_ *testing.T, d time.Duration) { mr.FastForward(d) }}
+			} else {
+				b = backend{client: realRedis(t)}
+			}
+			name := strings.ReplaceAll(uniquePrefix(), ":", "-")
+			fleet := newCoherentFleet(t, b, 2, name)
+			a, bb := fleet[0], fleet[1]
+			for _, r := range fleet {
+				if st := r.store.Stats(); !st.Coherent || st.Resubscriptions != 0 {
+					t.Fatalf("before the kill: %+v; want coherent, no resubscription", st)
+				}
+			}
+			killed := time.Now()
+			killPubSub(t, b, mr, name)
+			for i, r := range fleet {
+				awaitCond(t, fmt.Sprintf("replica %d resubscribed", i), func() bool {
+					st := r.store.Stats()
+					return st.Subscribed && st.Resubscriptions >= 1
+				})
+				st := r.store.Stats()
+				if st.SubscriptionsLost < 1 || st.Coherent || st.CoherentFrom.Before(killed.Add(fleetLocalTTL)) {
+					t.Errorf("replica %d after the kill: lost %d, coherent %v, coherent from %v after the kill; want lost ≥ 1, not coherent until the local TTL (%v) after it",
+						i, st.SubscriptionsLost, st.Coherent, st.CoherentFrom.Sub(killed), fleetLocalTTL)
+				}
+				t.Logf("replica %d resubscribed: %+v", i, st)
+			}
+			// The bus works again: a store on B reaches A.
+			mustSetTagged := func(r coherentReplica, body string) {
+				t.Helper()
+				if err := r.store.SetTagged(testCtx(t), key, storetest.Sample(body), time.Hour, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mustSetTagged(a, "v1")
+			if _, err := bb.store.Get(testCtx(t), key); err != nil {
+				t.Fatal(err)
+			}
+			heard := a.store.Stats().Applied
+			mustSetTagged(bb, "v2")
+			awaitCond(t, "A applied B's store", func() bool { return a.store.Stats().Applied > heard })
+			if got, err := a.store.Get(testCtx(t), key); err != nil || string(got.Body) != "v2" {
+				t.Fatalf("A: Get = %v, %v; want v2", got, err)
+			}
+		})
+	}
+}
+
+// TestTieredSkipsMalformed: what is published on the channel that is not an
+// invalidation is dropped and counted, and the replica goes on.
+func TestTieredSkipsMalformed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		r := newCoherentFleet(t, b, 1, "")[0]
+		for _, raw := range []string{"", "hello", "\x02future", "\x01\xff"} {
+			if err := b.client.Publish(testCtx(t), r.channel, raw).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		awaitCond(t, "4 skipped", func() bool { return r.store.Stats().Skipped == 4 })
+		if got := r.store.Stats().Applied; got != 0 {
+			t.Errorf("Applied = %d; want 0", got)
+		}
+	})
 }
