@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
 	"github.com/gincache/gincache/internal/storetest"
 	"github.com/gincache/gincache/memstore"
-	"github.com/alicebob/miniredis/v2"
 	"github.com/gincache/gincache/tiered"
 	"github.com/redis/go-redis/v9"
 )
