@@ -814,3 +814,98 @@ func TestTieredSkipsMalformed(t *testing.T) {
 		}
 	})
 }
+
+// percentiles formats the p50, p90, p99 and max of ds, which it sorts.
+func percentiles(ds []time.Duration) string {
+	slices.Sort(ds)
+	n := len(ds)
+	return fmt.Sprintf("p50 %v, p90 %v, p99 %v, max %v", ds[n/2], ds[n*9/10], ds[n*99/100], ds[n-1])
+}
+
+// TestTieredStorePropagation measures, and logs, how long a store on one of
+// four replicas takes to drop the other three's local copies: from the
+// start of the writer's SetTagged (which includes the remote write), from
+// its return (what a client of another replica could race), and until the
+// last of the three. It asserts nothing about time.
+func TestTieredStorePropagation(t *testing.T) {
+	const key, rounds, n = "example.com/page", 400, 4
+	forEachBackend(t, func(t *testing.T, b backend) {
+		fleet := newCoherentFleet(t, b, n, "")
+		var fromStart, fromReturn, last []time.Duration
+		for round := range rounds {
+			writer := round % n
+			for i, r := range fleet {
+				if i != writer {
+					_, _ = r.store.Get(testCtx(t), key) // a local copy (none in round 0)
+					for len(r.local.drops) > 0 {
+						<-r.local.drops
+					}
+				}
+			}
+			start := time.Now()
+			if err := fleet[writer].store.SetTagged(testCtx(t), key, storetest.Sample(fmt.Sprint(round)), time.Hour, []string{"page"}); err != nil {
+				t.Fatal(err)
+			}
+			returned := time.Now()
+			var slowest time.Duration
+			for i, r := range fleet {
+				if i == writer {
+					continue
+				}
+				select {
+				case at := <-r.local.drops:
+					fromStart = append(fromStart, at.Sub(start))
+					fromReturn = append(fromReturn, max(at.Sub(returned), 0))
+					slowest = max(slowest, at.Sub(start))
+				case <-time.After(2 * time.Second):
+					t.Fatalf("round %d: replica %d did not drop its copy within 2s", round, i)
+				}
+			}
+			last = append(last, slowest)
+		}
+		t.Logf("%d stores on %d replicas, per receiving replica, drop after the SetTagged began: %s", rounds, n, percentiles(fromStart))
+		t.Logf("per receiving replica, drop after the SetTagged returned: %s", percentiles(fromReturn))
+		t.Logf("the last of the %d receivers, after the SetTagged began: %s", n-1, percentiles(last))
+	})
+}
+
+// TestTieredFloodBounded: a flood of invalidations is applied as it arrives,
+// one at a time on the subscription's goroutine — nothing queues on the
+// receiving side, what has not been read waits in the socket and in Redis's
+// output buffer for the client, which Redis bounds (client-output-buffer-
+// limit pubsub) — so the heap does not grow with the number of messages.
+func TestTieredFloodBounded(t *testing.T) {
+	const messages = 50_000
+	forEachBackend(t, func(t *testing.T, b backend) {
+		r := newCoherentFleet(t, b, 1, "")[0]
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		ctx := testCtx(t) // one: each testCtx lives until the test ends
+		for from := 0; from < messages; from += 1000 {
+			if _, err := b.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i := from; i < from+1000; i++ {
+					p.Publish(ctx, r.channel, encodeInvalidation(tiered.Invalidation{Keys: []string{fmt.Sprint("flood/", i)}, Origin: "elsewhere"}))
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for r.store.Stats().Applied < messages {
+			if time.Now().After(deadline) {
+				t.Fatalf("applied %d of %d messages within 60s", r.store.Stats().Applied, messages)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+		t.Logf("%d messages applied in %v; heap %+d KiB", messages, time.Since(start), grew>>10)
+		if grew > 8<<20 {
+			t.Errorf("the heap grew by %d KiB over %d messages; want under 8 MiB", grew>>10, messages)
+		}
+	})
+}
