@@ -90,9 +90,9 @@ func (a *announcer) run(ctx context.Context) {
 // takes one message's keys at a time, so those still waiting stay in
 // pending and count against maxPending.
 func (a *announcer) flush(ctx context.Context) {
-	keys := make([]string, 0, maxKeysPerMessage)
 	for {
 		a.mu.Lock()
+		keys := make([]string, 0, min(len(a.pending), maxKeysPerMessage)) // the bus may keep the last
 		for k := range a.pending {
 			if len(keys) == maxKeysPerMessage {
 				break
@@ -105,7 +105,6 @@ func (a *announcer) flush(ctx context.Context) {
 			return
 		}
 		_ = a.s.publish(ctx, Invalidation{Keys: keys}) // counted in PublishErrors
-		keys = make([]string, 0, maxKeysPerMessage)    // the bus may keep the last
 	}
 }
 
