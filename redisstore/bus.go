@@ -14,14 +14,15 @@ import (
 
 // Bus is a tiered.Bus over Redis pub/sub: Publish is one PUBLISH on a
 // channel, and Subscribe holds one SUBSCRIBE connection to it, so every
-// replica's tiered.Store hears of the others' purges within a round trip.
-// It is safe for concurrent use and keeps no state besides its
+// replica's tiered.Store hears of the others' stores and purges within a
+// round trip. It is safe for concurrent use and keeps no state besides its
 // configuration; the caller owns the client and closes it.
 //
 // On a Redis Cluster, PUBLISH reaches the subscribers connected to any node
 // (the cluster forwards it to every node). Pub/sub delivers at most once: a
 // message published while a subscriber is reconnecting is lost to it, and
-// tiered's local TTL then bounds its staleness.
+// tiered's local TTL then bounds its staleness. Subscribe reports every
+// such gap to its tiered.Subscriber, so the Store's Stats show it.
 type Bus struct {
 	client  redis.UniversalClient
 	channel string

@@ -8,11 +8,11 @@ import (
 )
 
 // DefaultLocalTTL is how long a copy stays in the local tier when
-// WithLocalTTL is not given. It is the staleness bound for an entry that was
-// stored again on another replica (updates are not broadcast), and for a
-// purge whose message was lost, so it is short: long enough that a hot page
-// is served from memory thousands of times, short enough that no one notices
-// an outdated copy.
+// WithLocalTTL is not given. With a bus it bounds staleness only when a
+// message was lost (a replica reconnecting; Stats.Coherent is false
+// meanwhile); without one it bounds every update on another replica. So it
+// is short: long enough that a hot page is served from memory thousands of
+// times, short enough that no one notices an outdated copy.
 const DefaultLocalTTL = 2 * time.Second
 
 // Option configures a Store built by New.
@@ -39,7 +39,8 @@ func defaultConfig() config {
 // WithLocalTTL sets how long a copy stays in the local tier: at most d, and
 // never longer than the TTL the entry was stored with. The default is
 // DefaultLocalTTL. It bounds how long a replica may serve its copy of a page
-// that another replica has rendered again, or whose purge message it missed.
+// that another replica has rendered again or purged, when it missed the
+// message (or has no bus).
 // New panics if d is not positive: a local tier that keeps nothing is a
 // plain remote store, so use the remote store alone.
 func WithLocalTTL(d time.Duration) Option {
