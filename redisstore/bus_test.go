@@ -909,3 +909,44 @@ func TestTieredFloodBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestTieredTagPurgeDropsOnlyTagged: B copies two pages A stored with
+// different tags from Redis; A purges one tag; B drops only the copy that
+// carried it — the tags came with the entries — and serves the other from
+// its memory still.
+func TestTieredTagPurgeDropsOnlyTagged(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		fleet := newCoherentFleet(t, b, 2, "")
+		a, bb := fleet[0], fleet[1]
+		pages := map[string]string{"example.com/user/1": "user:1", "example.com/user/2": "user:2"}
+		for key, tag := range pages {
+			heard := bb.store.Stats().Applied
+			if err := a.store.SetTagged(testCtx(t), key, storetest.Sample(key), time.Hour, []string{tag}); err != nil {
+				t.Fatal(err)
+			}
+			awaitCond(t, "B heard A's store", func() bool { return bb.store.Stats().Applied > heard })
+			if _, err := bb.store.Get(testCtx(t), key); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bb.local.Get(testCtx(t), key); err != nil {
+				t.Fatalf("B's local copy of %s: %v", key, err)
+			}
+		}
+		heard := bb.store.Stats().Applied
+		if err := a.store.PurgeTags(testCtx(t), "user:1"); err != nil {
+			t.Fatal(err)
+		}
+		awaitCond(t, "B applied the purge", func() bool { return bb.store.Stats().Applied > heard })
+		if _, err := bb.local.Get(testCtx(t), "example.com/user/1"); !errors.Is(err, gincache.ErrNotFound) {
+			t.Errorf("B's copy of the purged page: %v; want dropped", err)
+		}
+		if e, err := bb.local.Get(testCtx(t), "example.com/user/2"); err != nil || string(e.Body) != "example.com/user/2" {
+			t.Errorf("B's copy of the other page: %v, %v; want kept", e, err)
+		}
+		if e, err := bb.local.Get(testCtx(t), "example.com/user/2"); err == nil {
+			if _, ok := e.Header[" Tiered-Tags"]; ok {
+				t.Errorf("B's copy still carries the tags field: %v", e.Header)
+			}
+		}
+	})
+}
