@@ -79,7 +79,7 @@ func TestTierInvalidationReachesReplicas(t *testing.T) {
 					t.Fatal(err)
 				}
 				if hearer != nil { // the store's announcement, before B's copy
-					eventually(t, 2*time.Second, "the store announced", func() bool { return hearer.Stats().Applied > heard })
+					eventually(t, 5*time.Second, "the store announced", func() bool { return hearer.Stats().Applied > heard })
 				}
 				mustGet2(t, r.b, k) // B holds a local copy
 				if _, err := r.bLocal.Get(ctx(t), k); err != nil {
@@ -111,7 +111,7 @@ func TestTierLostMessage(t *testing.T) {
 	const key = "example.com/page"
 	r := newReplicas(t, true)
 	mustSet(t, r.a, key, page("v1"), r.remTTL)
-	eventually(t, 2*time.Second, "A's store announced", func() bool { return r.b.Stats().Applied == 1 })
+	eventually(t, 5*time.Second, "A's store announced", func() bool { return r.b.Stats().Applied == 1 })
 	mustGet2(t, r.b, key)
 	r.bus.lose.Store(true)
 	if err := r.a.Delete(ctx(t), key); err != nil {
@@ -210,7 +210,7 @@ func TestTierPublishFailure(t *testing.T) {
 	s := tiered.New(memstore.New(), remote, tiered.WithBus(bus))
 	t.Cleanup(s.Close)
 	mustSet(t, s, key, page("x"), time.Minute) // its announcement fails, unseen by the caller
-	eventually(t, 2*time.Second, "the store's announcement failed", func() bool { return s.Stats().PublishErrors == 1 })
+	eventually(t, 5*time.Second, "the store's announcement failed", func() bool { return s.Stats().PublishErrors == 1 })
 	if err := s.Delete(ctx(t), key); err == nil {
 		t.Fatal("Delete: nil error; want the publish failure")
 	}

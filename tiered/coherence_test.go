@@ -33,7 +33,7 @@ func newFleet(t *testing.T, n int, bus *memBus) *fleet {
 		t.Cleanup(s.Close)
 		f.stores, f.locals, f.clocks = append(f.stores, s), append(f.locals, local), append(f.clocks, clock)
 	}
-	eventually(t, 2*time.Second, "every replica subscribed", func() bool { return bus.subscribers() == n })
+	eventually(t, 5*time.Second, "every replica subscribed", func() bool { return bus.subscribers() == n })
 	return f
 }
 
@@ -68,7 +68,7 @@ func TestTierStoreReachesReplicas(t *testing.T) {
 				if err := f.stores[writer].SetTagged(ctx(t), key, v2, time.Hour, []string{"t"}); err != nil {
 					t.Fatal(err)
 				}
-				eventually(t, 2*time.Second, "every other replica applied the store", func() bool {
+				eventually(t, 5*time.Second, "every other replica applied the store", func() bool {
 					return f.applied(writer) == before+uint64(n-1)
 				})
 				for i, s := range f.stores {
@@ -163,7 +163,7 @@ func TestTierLostStoreBoundedByTTL(t *testing.T) {
 	mustBody(t, a, key, "v1")
 	f.bus.disconnect()
 	mustSet(t, b, key, page("v2"), time.Hour)
-	eventually(t, 2*time.Second, "B's announcement sent (and lost)", func() bool { return f.bus.published.Load() > 0 })
+	eventually(t, 5*time.Second, "B's announcement sent (and lost)", func() bool { return f.bus.published.Load() > 0 })
 	f.bus.reconnect()
 	if st := a.Stats(); st.Coherent {
 		t.Fatalf("A's Stats after the gap: coherent; want not (%+v)", st)
