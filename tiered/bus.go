@@ -75,7 +75,10 @@ func (s *Store) invalidate(ctx context.Context, inv Invalidation, err error) err
 func (s *Store) drop(ctx context.Context, inv Invalidation) error {
 	// Moved before the drop, so a fill that read the remote tier before the
 	// invalidation either sees it moved or is dropped here (see keep).
-	s.gen.Add(1)
+	s.gen.keys(inv.Keys)
+	if len(inv.Tags) > 0 {
+		s.gen.everything()
+	}
 	ctx, cancel := s.localCtx(ctx)
 	defer cancel()
 	var errs []error

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/gincache/gincache"
@@ -43,10 +42,11 @@ type Store struct {
 	origin   string           // this Store's ID in the messages it publishes
 
 	// gen counts the invalidations applied to the local tier. A copy is
-	// put in the local tier only if gen did not move while it was fetched
-	// and stored; otherwise it is taken out again, so an invalidation that
-	// races with a fill never leaves an outdated copy behind.
-	gen atomic.Uint64
+	// put in the local tier only if the counts of its key did not move
+	// while it was fetched and stored; otherwise it is taken out again, so
+	// an invalidation that races with a fill never leaves an outdated copy
+	// behind.
+	gen *gens
 
 	stop  context.CancelFunc // ends the listener; nil without a bus
 	done  chan struct{}      // closed when the listener has returned
@@ -86,6 +86,7 @@ func New(local, remote gincache.Store, opts ...Option) *Store {
 		clock:    cfg.clock,
 		bus:      cfg.bus,
 		origin:   newOrigin(),
+		gen:      newGens(),
 	}
 	s.localTags, _ = local.(gincache.Tagger)
 	s.remoteTags, _ = remote.(gincache.Tagger)
@@ -143,7 +144,7 @@ func (s *Store) localGet(ctx context.Context, key string) (*gincache.Entry, erro
 // Entry.StoredAt, so it never serves a copy past its policy's ServerTTL and
 // stale windows either way.
 func (s *Store) fill(ctx context.Context, key string) (*gincache.Entry, error) {
-	g, st := s.gen.Load(), s.coh.state.Load()
+	g, st := s.gen.snap(key), s.coh.state.Load()
 	rctx, cancel := s.remoteCtx(ctx)
 	e, err := s.remote.Get(rctx, key)
 	cancel()
@@ -177,7 +178,7 @@ func (s *Store) Set(ctx context.Context, key string, e *gincache.Entry, ttl time
 
 // set is Set and SetTagged: tags is nil for an untagged entry.
 func (s *Store) set(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string) error {
-	g, st := s.gen.Load(), s.coh.state.Load()
+	g, st := s.gen.snap(key), s.coh.state.Load()
 	rctx, cancel := s.remoteCtx(ctx)
 	var err error
 	if s.remoteTags != nil && ttl > 0 {
@@ -203,10 +204,11 @@ func (s *Store) set(ctx context.Context, key string, e *gincache.Entry, ttl time
 }
 
 // keep puts e in local under key for ttl, with tags when local keeps them,
-// and takes it out again if an invalidation was applied since gen was g:
-// that invalidation may have run before the copy was there to be dropped.
-// st is the coherence state before e was read or written remotely.
-func (s *Store) keep(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string, g, st uint64) error {
+// and takes it out again if an invalidation that may concern key was
+// applied since g: that invalidation may have run before the copy was there
+// to be dropped. st is the coherence state before e was read or written
+// remotely.
+func (s *Store) keep(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string, g genSnap, st uint64) error {
 	ctx, cancel := s.localCtx(ctx)
 	defer cancel()
 	var err error
@@ -215,7 +217,7 @@ func (s *Store) keep(ctx context.Context, key string, e *gincache.Entry, ttl tim
 	} else {
 		err = s.local.Set(ctx, key, e, ttl)
 	}
-	if s.gen.Load() != g {
+	if s.gen.moved(key, g) {
 		if derr := s.local.Delete(ctx, key); err == nil {
 			err = derr
 		}
