@@ -14,14 +14,15 @@ import (
 
 // Bus is a tiered.Bus over Redis pub/sub: Publish is one PUBLISH on a
 // channel, and Subscribe holds one SUBSCRIBE connection to it, so every
-// replica's tiered.Store hears of the others' purges within a round trip.
-// It is safe for concurrent use and keeps no state besides its
+// replica's tiered.Store hears of the others' stores and purges within a
+// round trip. It is safe for concurrent use and keeps no state besides its
 // configuration; the caller owns the client and closes it.
 //
 // On a Redis Cluster, PUBLISH reaches the subscribers connected to any node
 // (the cluster forwards it to every node). Pub/sub delivers at most once: a
 // message published while a subscriber is reconnecting is lost to it, and
-// tiered's local TTL then bounds its staleness.
+// tiered's local TTL then bounds its staleness. Subscribe reports every
+// such gap to its tiered.Subscriber, so the Store's Stats show it.
 type Bus struct {
 	client  redis.UniversalClient
 	channel string
@@ -65,20 +66,24 @@ func (b *Bus) Publish(ctx context.Context, inv tiered.Invalidation) error {
 	return nil
 }
 
-// Subscribe calls handle with each invalidation published on the channel,
-// one at a time, until ctx is done; then it returns ctx.Err(). When the
-// connection breaks (Redis restarts, a network fault, a peer that stops
-// answering PINGs) it subscribes again, waiting between failed attempts, for
-// as long as ctx lasts. A message that does not decode — published by
-// something else, or by a future version — is skipped.
-func (b *Bus) Subscribe(ctx context.Context, handle func(tiered.Invalidation)) error {
+// Subscribe delivers each invalidation published on the channel to sub, one
+// at a time, until ctx is done; then it returns ctx.Err(). When the
+// connection breaks (Redis restarts, fails over, kills the client, a
+// network fault, a peer that stops answering PINGs) it tells sub.Lost and
+// subscribes again, waiting between failed attempts, for as long as ctx
+// lasts; each confirmation from Redis is a sub.Subscribed, so one that
+// arrives again on a connection go-redis replaced by itself is one too. A
+// message that does not decode — published by something else, or by a
+// future version — is skipped and reported to sub.Skipped.
+func (b *Bus) Subscribe(ctx context.Context, sub tiered.Subscriber) error {
 	wait := busRetryMin
 	for {
-		subscribed, _ := b.session(ctx, handle) // the error only decides the wait
+		subscribed, err := b.session(ctx, sub)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if subscribed {
+			sub.Lost(err)
 			wait = busRetryMin // it worked: Redis is back, try again at once
 		}
 		t := time.NewTimer(wait)
@@ -92,10 +97,10 @@ func (b *Bus) Subscribe(ctx context.Context, handle func(tiered.Invalidation)) e
 	}
 }
 
-// session is one SUBSCRIBE connection, delivering its messages to handle
-// until it fails or ctx is done. subscribed reports whether Redis confirmed
-// the subscription.
-func (b *Bus) session(ctx context.Context, handle func(tiered.Invalidation)) (subscribed bool, err error) {
+// session is one SUBSCRIBE connection, delivering its messages to sub until
+// it fails or ctx is done. subscribed reports whether Redis confirmed the
+// subscription.
+func (b *Bus) session(ctx context.Context, sub tiered.Subscriber) (subscribed bool, err error) {
 	ps := b.client.Subscribe(ctx, b.channel)
 	defer ps.Close()
 	// Close is what interrupts a blocked read when ctx ends.
@@ -123,10 +128,18 @@ func (b *Bus) session(ctx context.Context, handle func(tiered.Invalidation)) (su
 		pinged = false
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			subscribed = true
+			if m.Kind == "subscribe" && m.Channel == b.channel {
+				// Again on the same session: go-redis reconnected
+				// and resubscribed on its own; sub learns of the gap
+				// from the second confirmation.
+				subscribed = true
+				sub.Subscribed()
+			}
 		case *redis.Message:
 			if inv, ok := decodeInvalidation(m.Payload); ok {
-				handle(inv)
+				sub.Receive(inv)
+			} else {
+				sub.Skipped()
 			}
 		}
 	}

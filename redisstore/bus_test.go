@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
 	"github.com/gincache/gincache/internal/storetest"
@@ -33,16 +35,35 @@ type received struct {
 	at  time.Time
 }
 
+// chanSub is a tiered.Subscriber sending what it receives to ch and
+// counting the news of its subscription.
+type chanSub struct {
+	ch                        chan received
+	subscribed, lost, skipped atomic.Int64
+}
+
+func (c *chanSub) Receive(inv tiered.Invalidation) { c.ch <- received{inv, time.Now()} }
+func (c *chanSub) Subscribed()                     { c.subscribed.Add(1) }
+func (c *chanSub) Lost(error)                      { c.lost.Add(1) }
+func (c *chanSub) Skipped()                        { c.skipped.Add(1) }
+
 // subscribe runs bus.Subscribe until the returned stop is called (or the
 // test ends), sending what it receives to the channel; stop checks that
 // Subscribe returns promptly, with the context's error.
 func subscribe(t *testing.T, bus *Bus) (<-chan received, func()) {
 	t.Helper()
+	ch, _, stop := subscribeSub(t, bus)
+	return ch, stop
+}
+
+// subscribeSub is subscribe, returning the subscriber too.
+func subscribeSub(t *testing.T, bus *Bus) (<-chan received, *chanSub, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan received, 1000)
+	sub := &chanSub{ch: make(chan received, 1000)}
 	done := make(chan error, 1)
 	go func() {
-		done <- bus.Subscribe(ctx, func(inv tiered.Invalidation) { ch <- received{inv, time.Now()} })
+		done <- bus.Subscribe(ctx, sub)
 	}()
 	var once sync.Once
 	stop := func() {
@@ -59,7 +80,7 @@ func subscribe(t *testing.T, bus *Bus) (<-chan received, func()) {
 		})
 	}
 	t.Cleanup(stop)
-	return ch, stop
+	return sub.ch, sub, stop
 }
 
 // awaitListening publishes probes on pub until ch has received one: from
@@ -483,7 +504,8 @@ func awaitApplied(t *testing.T, pub *Bus, s *tiered.Store) {
 }
 
 // TestTieredTwoEngines: two replicas with a two-tier store on one Redis. A
-// page rendered on A is a hit on B, first from Redis, then from B's memory;
+// page rendered on A is announced to B, and then a hit on B, first from
+// Redis, then from B's memory;
 // a purge by tag, a purge by key and a POST on A each reach B's memory
 // through the bus, so B's next request is a miss. The time each took is
 // logged.
@@ -528,7 +550,11 @@ func TestTieredTwoEngines(t *testing.T) {
 						t.Fatalf("%s GET %s: the handler ran %d times; want %d", name, path, got, renders)
 					}
 				}
+				heard := bb.store.Stats().Applied
 				expect(a, "A", "MISS", 1)
+				// A's render is announced; B drops its copy of the
+				// page (it has none yet) when the message arrives.
+				awaitCond(t, "B heard A's store", func() bool { return bb.store.Stats().Applied > heard })
 				gets := bb.remote.gets.Load()
 				expect(bb, "B", "HIT from Server", 0)
 				if got := bb.remote.gets.Load() - gets; got != 1 {
@@ -557,6 +583,375 @@ func TestTieredTwoEngines(t *testing.T) {
 					seen.Sub(start), returned.Sub(start), max(seen.Sub(returned), 0))
 				expect(bb, "B", "MISS", 1)
 			})
+		}
+	})
+}
+
+// awaitCond polls cond until it holds, failing the test after 5s.
+func awaitCond(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5s", what)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// stampLocal is a replica's local memstore, stamping each Delete: the moment
+// a replica dropped a copy.
+type stampLocal struct {
+	*memstore.Store
+	drops chan time.Time
+}
+
+func (l *stampLocal) Delete(ctx context.Context, keys ...string) error {
+	err := l.Store.Delete(ctx, keys...)
+	select {
+	case l.drops <- time.Now():
+	default:
+	}
+	return err
+}
+
+// coherentReplica is one replica of a coherent fleet: a tiered store over
+// a client and a memstore of its own, with a long local TTL so that only
+// the bus can drop a copy within a test.
+type coherentReplica struct {
+	store   *tiered.Store
+	local   *stampLocal
+	client  redis.UniversalClient
+	channel string
+}
+
+const fleetLocalTTL = time.Hour
+
+// newCoherentFleet starts n replicas on b, each with its own client, named
+// name so a test can find their connections, and waits until all have
+// subscribed.
+func newCoherentFleet(t *testing.T, b backend, n int, name string) []coherentReplica {
+	t.Helper()
+	_, prefix := b.store(t) // reserves a prefix and cleans it up
+	channel := prefix + "invalidate"
+	fleet := make([]coherentReplica, n)
+	for i := range fleet {
+		var client redis.UniversalClient
+		if c, ok := b.client.(*redis.Client); ok && name != "" {
+			// Options of its own: c.Options() is c's, shared.
+			client = redis.NewClient(&redis.Options{Addr: c.Options().Addr, ClientName: name, ContextTimeoutEnabled: true})
+			t.Cleanup(func() { client.Close() })
+		} else {
+			client = ownClient(t, b.client)
+		}
+		local := &stampLocal{Store: memstore.New(), drops: make(chan time.Time, 16)}
+		s := tiered.New(local, New(client, WithPrefix(prefix), WithTimeout(5*time.Second)),
+			tiered.WithLocalTTL(fleetLocalTTL), tiered.WithBus(NewBus(client, channel)))
+		t.Cleanup(s.Close)
+		fleet[i] = coherentReplica{store: s, local: local, client: client, channel: channel}
+	}
+	for i, r := range fleet {
+		awaitCond(t, fmt.Sprintf("replica %d subscribed", i), func() bool { return r.store.Stats().Subscribed })
+	}
+	return fleet
+}
+
+// TestTieredStoreReachesReplicas: two and four replicas, each with its own
+// memstore and go-redis client, over one Redis. Every replica holds a local
+// copy of a page; one stores a new entry for it; every other replica's next
+// Get returns the new entry once the announcement arrives, and the writer
+// keeps its own copy (the very entry it stored).
+func TestTieredStoreReachesReplicas(t *testing.T) {
+	const key = "example.com/page"
+	forEachBackend(t, func(t *testing.T, b backend) {
+		for _, n := range []int{2, 4} {
+			t.Run(fmt.Sprintf("replicas=%d", n), func(t *testing.T) {
+				fleet := newCoherentFleet(t, b, n, "")
+				for round := range n {
+					writer := fleet[round%n]
+					want := storetest.Sample(fmt.Sprintf("v%d", round))
+					heard := make([]uint64, n)
+					for i, r := range fleet {
+						if _, err := r.store.Get(testCtx(t), key); err != nil && round > 0 {
+							t.Fatalf("replica %d: Get: %v", i, err)
+						}
+						heard[i] = r.store.Stats().Applied
+					}
+					if err := writer.store.SetTagged(testCtx(t), key, want, time.Hour, []string{"page"}); err != nil {
+						t.Fatal(err)
+					}
+					for i, r := range fleet {
+						if r.store == writer.store {
+							continue
+						}
+						awaitCond(t, fmt.Sprintf("replica %d applied replica %d's store", i, round%n), func() bool {
+							return r.store.Stats().Applied > heard[i]
+						})
+						got, err := r.store.Get(testCtx(t), key)
+						if err != nil || string(got.Body) != string(want.Body) {
+							t.Fatalf("round %d: replica %d: Get = %v, %v; want the new entry %q", round, i, got, err, want.Body)
+						}
+					}
+					if got, err := writer.local.Get(testCtx(t), key); err != nil || got != want {
+						t.Fatalf("round %d: the writer's local copy = %v, %v; want the entry it stored", round, got, err)
+					}
+				}
+			})
+		}
+	})
+}
+
+// killPubSub breaks the pub/sub connections of the clients named name: a
+// miniredis restart, or CLIENT KILL of exactly those connections on a real
+// Redis (not CLIENT KILL TYPE pubsub, which would break other tests' too).
+func killPubSub(t *testing.T, b backend, mr *miniredis.Miniredis, name string) {
+	t.Helper()
+	if mr != nil {
+		mr.Close()
+		if err := mr.Restart(); err != nil {
+			t.Fatalf("restarting miniredis: %v", err)
+		}
+		return
+	}
+	c := b.client.(*redis.Client)
+	list, err := c.ClientList(testCtx(t)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for line := range strings.Lines(list) {
+		fields := map[string]string{}
+		for _, f := range strings.Fields(line) {
+			k, v, _ := strings.Cut(f, "=")
+			fields[k] = v
+		}
+		if fields["name"] == name && fields["sub"] != "0" {
+			if err := c.Do(testCtx(t), "client", "kill", "id", fields["id"]).Err(); err != nil {
+				t.Fatalf("CLIENT KILL ID %s: %v", fields["id"], err)
+			}
+			killed++
+		}
+	}
+	if killed == 0 {
+		t.Fatalf("no pub/sub connection named %q to kill", name)
+	}
+}
+
+// TestTieredCoherenceAfterPubSubKill: when the replicas' pub/sub
+// connections are killed (CLIENT KILL on Redis 7, a restart of miniredis),
+// the bus subscribes again on its own; each replica's Stats then counts the
+// loss and the resubscription and says it is not coherent until the local
+// TTL has passed — the bound for what it may have missed — while new stores
+// are announced again.
+func TestTieredCoherenceAfterPubSubKill(t *testing.T) {
+	const key = "example.com/page"
+	for _, kind := range []string{"miniredis", "redis"} {
+		t.Run(kind, func(t *testing.T) {
+			var b backend
+			var mr *miniredis.Miniredis
+			if kind == "miniredis" {
+				var rdb *redis.Client
+				mr, rdb = newMiniredis(t)
+				b = backend{client: rdb, advance: func(_ *testing.T, d time.Duration) { mr.FastForward(d) }}
+			} else {
+				b = backend{client: realRedis(t)}
+			}
+			name := strings.ReplaceAll(uniquePrefix(), ":", "-")
+			fleet := newCoherentFleet(t, b, 2, name)
+			a, bb := fleet[0], fleet[1]
+			for _, r := range fleet {
+				if st := r.store.Stats(); !st.Coherent || st.Resubscriptions != 0 {
+					t.Fatalf("before the kill: %+v; want coherent, no resubscription", st)
+				}
+			}
+			killed := time.Now()
+			killPubSub(t, b, mr, name)
+			for i, r := range fleet {
+				awaitCond(t, fmt.Sprintf("replica %d resubscribed", i), func() bool {
+					st := r.store.Stats()
+					return st.Subscribed && st.Resubscriptions >= 1
+				})
+				st := r.store.Stats()
+				if st.SubscriptionsLost < 1 || st.Coherent || st.CoherentFrom.Before(killed.Add(fleetLocalTTL)) {
+					t.Errorf("replica %d after the kill: lost %d, coherent %v, coherent from %v after the kill; want lost ≥ 1, not coherent until the local TTL (%v) after it",
+						i, st.SubscriptionsLost, st.Coherent, st.CoherentFrom.Sub(killed), fleetLocalTTL)
+				}
+				t.Logf("replica %d resubscribed: %+v", i, st)
+			}
+			// The bus works again: a store on B reaches A.
+			mustSetTagged := func(r coherentReplica, body string) {
+				t.Helper()
+				if err := r.store.SetTagged(testCtx(t), key, storetest.Sample(body), time.Hour, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mustSetTagged(a, "v1")
+			if _, err := bb.store.Get(testCtx(t), key); err != nil {
+				t.Fatal(err)
+			}
+			heard := a.store.Stats().Applied
+			mustSetTagged(bb, "v2")
+			awaitCond(t, "A applied B's store", func() bool { return a.store.Stats().Applied > heard })
+			if got, err := a.store.Get(testCtx(t), key); err != nil || string(got.Body) != "v2" {
+				t.Fatalf("A: Get = %v, %v; want v2", got, err)
+			}
+		})
+	}
+}
+
+// TestTieredSkipsMalformed: what is published on the channel that is not an
+// invalidation is dropped and counted, and the replica goes on.
+func TestTieredSkipsMalformed(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		r := newCoherentFleet(t, b, 1, "")[0]
+		for _, raw := range []string{"", "hello", "\x02future", "\x01\xff"} {
+			if err := b.client.Publish(testCtx(t), r.channel, raw).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		awaitCond(t, "4 skipped", func() bool { return r.store.Stats().Skipped == 4 })
+		if got := r.store.Stats().Applied; got != 0 {
+			t.Errorf("Applied = %d; want 0", got)
+		}
+	})
+}
+
+// percentiles formats the p50, p90, p99 and max of ds, which it sorts.
+func percentiles(ds []time.Duration) string {
+	slices.Sort(ds)
+	n := len(ds)
+	return fmt.Sprintf("p50 %v, p90 %v, p99 %v, max %v", ds[n/2], ds[n*9/10], ds[n*99/100], ds[n-1])
+}
+
+// TestTieredStorePropagation measures, and logs, how long a store on one of
+// four replicas takes to drop the other three's local copies: from the
+// start of the writer's SetTagged (which includes the remote write), from
+// its return (what a client of another replica could race), and until the
+// last of the three. It asserts nothing about time.
+func TestTieredStorePropagation(t *testing.T) {
+	const key, rounds, n = "example.com/page", 400, 4
+	forEachBackend(t, func(t *testing.T, b backend) {
+		fleet := newCoherentFleet(t, b, n, "")
+		var fromStart, fromReturn, last []time.Duration
+		for round := range rounds {
+			writer := round % n
+			for i, r := range fleet {
+				if i != writer {
+					_, _ = r.store.Get(testCtx(t), key) // a local copy (none in round 0)
+					for len(r.local.drops) > 0 {
+						<-r.local.drops
+					}
+				}
+			}
+			start := time.Now()
+			if err := fleet[writer].store.SetTagged(testCtx(t), key, storetest.Sample(fmt.Sprint(round)), time.Hour, []string{"page"}); err != nil {
+				t.Fatal(err)
+			}
+			returned := time.Now()
+			var slowest time.Duration
+			for i, r := range fleet {
+				if i == writer {
+					continue
+				}
+				select {
+				case at := <-r.local.drops:
+					fromStart = append(fromStart, at.Sub(start))
+					fromReturn = append(fromReturn, max(at.Sub(returned), 0))
+					slowest = max(slowest, at.Sub(start))
+				case <-time.After(2 * time.Second):
+					t.Fatalf("round %d: replica %d did not drop its copy within 2s", round, i)
+				}
+			}
+			last = append(last, slowest)
+		}
+		t.Logf("%d stores on %d replicas, per receiving replica, drop after the SetTagged began: %s", rounds, n, percentiles(fromStart))
+		t.Logf("per receiving replica, drop after the SetTagged returned: %s", percentiles(fromReturn))
+		t.Logf("the last of the %d receivers, after the SetTagged began: %s", n-1, percentiles(last))
+	})
+}
+
+// TestTieredFloodBounded: a flood of invalidations is applied as it arrives,
+// one at a time on the subscription's goroutine — nothing queues on the
+// receiving side, what has not been read waits in the socket and in Redis's
+// output buffer for the client, which Redis bounds (client-output-buffer-
+// limit pubsub) — so the heap does not grow with the number of messages.
+func TestTieredFloodBounded(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		messages := 50_000
+		if b.advance != nil {
+			messages = 20_000 // miniredis, slower under -race
+		}
+		r := newCoherentFleet(t, b, 1, "")[0]
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // one: a testCtx each would live until the test ends
+		defer cancel()
+		for from := 0; from < messages; from += 1000 {
+			if _, err := b.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i := from; i < from+1000; i++ {
+					p.Publish(ctx, r.channel, encodeInvalidation(tiered.Invalidation{Keys: []string{fmt.Sprint("flood/", i)}, Origin: "elsewhere"}))
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for r.store.Stats().Applied < uint64(messages) {
+			if time.Now().After(deadline) {
+				t.Fatalf("applied %d of %d messages within 60s", r.store.Stats().Applied, messages)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+		t.Logf("%d messages applied in %v; heap %+d KiB", messages, time.Since(start), grew>>10)
+		if grew > 8<<20 {
+			t.Errorf("the heap grew by %d KiB over %d messages; want under 8 MiB", grew>>10, messages)
+		}
+	})
+}
+
+// TestTieredTagPurgeDropsOnlyTagged: B copies two pages A stored with
+// different tags from Redis; A purges one tag; B drops only the copy that
+// carried it — the tags came with the entries — and serves the other from
+// its memory still.
+func TestTieredTagPurgeDropsOnlyTagged(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		fleet := newCoherentFleet(t, b, 2, "")
+		a, bb := fleet[0], fleet[1]
+		pages := map[string]string{"example.com/user/1": "user:1", "example.com/user/2": "user:2"}
+		for key, tag := range pages {
+			heard := bb.store.Stats().Applied
+			if err := a.store.SetTagged(testCtx(t), key, storetest.Sample(key), time.Hour, []string{tag}); err != nil {
+				t.Fatal(err)
+			}
+			awaitCond(t, "B heard A's store", func() bool { return bb.store.Stats().Applied > heard })
+			if _, err := bb.store.Get(testCtx(t), key); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bb.local.Get(testCtx(t), key); err != nil {
+				t.Fatalf("B's local copy of %s: %v", key, err)
+			}
+		}
+		heard := bb.store.Stats().Applied
+		if err := a.store.PurgeTags(testCtx(t), "user:1"); err != nil {
+			t.Fatal(err)
+		}
+		awaitCond(t, "B applied the purge", func() bool { return bb.store.Stats().Applied > heard })
+		if _, err := bb.local.Get(testCtx(t), "example.com/user/1"); !errors.Is(err, gincache.ErrNotFound) {
+			t.Errorf("B's copy of the purged page: %v; want dropped", err)
+		}
+		if e, err := bb.local.Get(testCtx(t), "example.com/user/2"); err != nil || string(e.Body) != "example.com/user/2" {
+			t.Errorf("B's copy of the other page: %v, %v; want kept", e, err)
+		}
+		if e, err := bb.local.Get(testCtx(t), "example.com/user/2"); err == nil {
+			if _, ok := e.Header[" Tiered-Tags"]; ok {
+				t.Errorf("B's copy still carries the tags field: %v", e.Header)
+			}
 		}
 	})
 }

@@ -44,40 +44,49 @@ func newReplicas(t *testing.T, withBus bool) *replicas {
 }
 
 // TestTierInvalidationReachesReplicas: a Delete or PurgeTags on A drops B's
-// local copy at once — whether B copied it from remote (tags unknown) or
-// stored it itself (tags known) — while a copy the purge does not name stays.
+// local copy at once — whether B copied it from remote (its tags came with
+// it) or stored it itself — while a copy the purge does not name stays;
+// only a copy of an entry stored without its tags (by a store without the
+// tiered layer) goes with every purge.
 func TestTierInvalidationReachesReplicas(t *testing.T) {
 	const key, other = "example.com/page", "example.com/other"
 	tests := []struct {
 		name       string
-		bStores    bool // B rendered the page itself (SetTagged) rather than copying A's
+		writer     string // who stored the pages: "A", "B" or "remote" (directly, without the tiered layer)
 		invalidate func(t *testing.T, a *tiered.Store) error
 		otherStays bool // B's untouched copy of other survives
 	}{
-		{"deleteCopied", false, func(t *testing.T, a *tiered.Store) error { return a.Delete(ctx(t), key) }, true},
-		{"deleteOwn", true, func(t *testing.T, a *tiered.Store) error { return a.Delete(ctx(t), key) }, true},
-		// A copied entry's tags are unknown: a tag purge drops every copy.
-		{"purgeCopied", false, func(t *testing.T, a *tiered.Store) error { return a.PurgeTags(ctx(t), "user:1") }, false},
-		// B's own entries keep their tags: other (tagged user:2) stays.
-		{"purgeOwn", true, func(t *testing.T, a *tiered.Store) error { return a.PurgeTags(ctx(t), "user:1") }, true},
+		{"deleteCopied", "A", func(t *testing.T, a *tiered.Store) error { return a.Delete(ctx(t), key) }, true},
+		{"deleteOwn", "B", func(t *testing.T, a *tiered.Store) error { return a.Delete(ctx(t), key) }, true},
+		// A copied entry's tags came with it: other (tagged user:2) stays.
+		{"purgeCopied", "A", func(t *testing.T, a *tiered.Store) error { return a.PurgeTags(ctx(t), "user:1") }, true},
+		{"purgeOwn", "B", func(t *testing.T, a *tiered.Store) error { return a.PurgeTags(ctx(t), "user:1") }, true},
+		// Stored without the tiered layer, the tags are unknown: a tag
+		// purge drops every such copy.
+		{"purgeUnknown", "remote", func(t *testing.T, a *tiered.Store) error { return a.PurgeTags(ctx(t), "user:1") }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newReplicas(t, true)
+			writer := map[string]gincache.Tagger{"A": r.a, "B": r.b, "remote": r.remote}[tt.writer]
+			hearer := map[string]*tiered.Store{"A": r.b, "B": r.a}[tt.writer]
 			for k, tag := range map[string]string{key: "user:1", other: "user:2"} {
-				writer := r.a
-				if tt.bStores {
-					writer = r.b
+				var heard uint64
+				if hearer != nil {
+					heard = hearer.Stats().Applied
 				}
 				if err := writer.SetTagged(ctx(t), k, page(k), r.remTTL, []string{tag}); err != nil {
 					t.Fatal(err)
+				}
+				if hearer != nil { // the store's announcement, before B's copy
+					eventually(t, 5*time.Second, "the store announced", func() bool { return hearer.Stats().Applied > heard })
 				}
 				mustGet2(t, r.b, k) // B holds a local copy
 				if _, err := r.bLocal.Get(ctx(t), k); err != nil {
 					t.Fatalf("B's local copy of %q: %v; want one", k, err)
 				}
 			}
-			applied := r.b.Stats().Applied
+			applied, aApplied := r.b.Stats().Applied, r.a.Stats().Applied
 			if err := tt.invalidate(t, r.a); err != nil {
 				t.Fatalf("invalidate: %v", err)
 			}
@@ -89,8 +98,8 @@ func TestTierInvalidationReachesReplicas(t *testing.T) {
 			if _, err := r.bLocal.Get(ctx(t), other); (err == nil) != tt.otherStays {
 				t.Errorf("B's local copy of the other page: err %v; want it kept: %v", err, tt.otherStays)
 			}
-			if got := r.a.Stats().Applied; got != 0 {
-				t.Errorf("A applied %d invalidations; want 0 (its own are ignored)", got)
+			if got := r.a.Stats().Applied; got != aApplied {
+				t.Errorf("A applied %d invalidations of its own; want none (its own are ignored)", got-aApplied)
 			}
 		})
 	}
@@ -102,6 +111,7 @@ func TestTierLostMessage(t *testing.T) {
 	const key = "example.com/page"
 	r := newReplicas(t, true)
 	mustSet(t, r.a, key, page("v1"), r.remTTL)
+	eventually(t, 5*time.Second, "A's store announced", func() bool { return r.b.Stats().Applied == 1 })
 	mustGet2(t, r.b, key)
 	r.bus.lose.Store(true)
 	if err := r.a.Delete(ctx(t), key); err != nil {
@@ -113,19 +123,18 @@ func TestTierLostMessage(t *testing.T) {
 	mustMiss(t, r.b, key)
 }
 
-// TestTierUpdateNotBroadcast: a new render on A is not broadcast; B serves
-// its copy until its local TTL, then the new entry.
-func TestTierUpdateNotBroadcast(t *testing.T) {
+// TestTierUpdateWithoutBus: without a bus, a new render on A is not
+// broadcast; B serves its copy until its local TTL, then the new entry.
+func TestTierUpdateWithoutBus(t *testing.T) {
 	const key = "example.com/page"
-	r := newReplicas(t, true)
-	v1, v2 := page("v1"), page("v2")
-	mustSet(t, r.a, key, v1, r.remTTL)
-	mustGet(t, r.b, key, v1)
-	mustSet(t, r.a, key, v2, r.remTTL)
+	r := newReplicas(t, false)
+	mustSet(t, r.a, key, page("v1"), r.remTTL)
+	mustBody(t, r.b, key, "v1")
+	mustSet(t, r.a, key, page("v2"), r.remTTL)
 	r.bClock.Advance(r.localTTL - time.Millisecond)
-	mustGet(t, r.b, key, v1)
+	mustBody(t, r.b, key, "v1")
 	r.bClock.Advance(time.Millisecond)
-	mustGet(t, r.b, key, v2)
+	mustBody(t, r.b, key, "v2")
 }
 
 // TestTierFillRacesInvalidation: when the invalidation is applied on B
@@ -192,21 +201,23 @@ func (*failingBus) Publish(_ context.Context, _ tiered.Invalidation) error {
 }
 
 // TestTierPublishFailure: the purge still happens here and in remote; the
-// error says the other replicas were not told.
+// error says the other replicas were not told. A store's announcement, which
+// no caller waits for, is counted only.
 func TestTierPublishFailure(t *testing.T) {
 	const key = "example.com/page"
 	bus := &failingBus{newMemBus()}
 	remote := memstore.New()
 	s := tiered.New(memstore.New(), remote, tiered.WithBus(bus))
 	t.Cleanup(s.Close)
-	mustSet(t, s, key, page("x"), time.Minute)
+	mustSet(t, s, key, page("x"), time.Minute) // its announcement fails, unseen by the caller
+	eventually(t, 5*time.Second, "the store's announcement failed", func() bool { return s.Stats().PublishErrors == 1 })
 	if err := s.Delete(ctx(t), key); err == nil {
 		t.Fatal("Delete: nil error; want the publish failure")
 	}
 	mustMiss(t, s, key)
 	mustMiss(t, remote, key)
-	if got := s.Stats().PublishErrors; got != 1 {
-		t.Errorf("PublishErrors = %d; want 1", got)
+	if got := s.Stats().PublishErrors; got != 2 {
+		t.Errorf("PublishErrors = %d; want 2 (the store's, then the Delete's)", got)
 	}
 	var _ gincache.Store = s
 }

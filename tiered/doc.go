@@ -27,31 +27,35 @@
 //
 // Get asks the local tier, then the remote one; a remote hit is copied into
 // the local tier for the local TTL (WithLocalTTL, default 2s). Set and
-// SetTagged store in the remote tier, then in the local one. Delete and
-// PurgeTags delete from the remote tier, then the local one, then publish an
-// Invalidation on the Bus (WithBus), on which every replica listens and
-// drops its own local copies. TryLock and Unlock go to the remote tier, so a
-// page missing everywhere is still rendered by one replica at a time.
+// SetTagged store in the remote tier, then in the local one, then announce
+// the key on the Bus (WithBus), so every other replica drops its older copy.
+// Delete and PurgeTags delete from the remote tier, then the local one, then
+// publish an Invalidation on the Bus, on which every replica listens and
+// drops its own local copies. A replica ignores its own messages, so its
+// fresh copy stays. TryLock and Unlock go to the remote tier, so a page
+// missing everywhere is still rendered by one replica at a time.
 //
 // # How stale a replica can be
 //
-//   - A purge or delete on replica A (a PurgeTags, a Purge, the invalidation
-//     after a successful POST, PUT, PATCH or DELETE) reaches replica B's
-//     local tier when B receives the message: on loopback Redis, about
-//     0.1 ms from Publish to B's handler at the median and under 2 ms at
-//     the 99th percentile (redisstore's TestBusPropagationDelay logs it). A
-//     message can be lost — B was reconnecting to Redis, or had not
-//     subscribed yet — and then B serves its copy for at most the local TTL.
-//   - A new render on A (a Set: a miss, a hard reload, a background refresh)
-//     is not broadcast. B serves its older copy until its local TTL runs
-//     out, then reads the new entry from Redis. The local TTL is the
-//     staleness bound for updates, which is why it is short.
+//   - A store, purge or delete on replica A reaches replica B's local tier
+//     when B receives the message: on loopback Redis with four replicas,
+//     about 0.1 ms after A's Set returned at the median (redisstore's
+//     TestTieredStorePropagation logs it). A Set does not wait for the
+//     message: one goroutine announces what was stored, coalescing a
+//     burst into few messages.
+//   - A message can be lost — B was reconnecting to Redis, Redis restarted
+//     or failed over, or B had not subscribed yet — and then B serves its
+//     copy for at most the local TTL. B knows: Stats.Coherent is false, and
+//     Stats.CoherentFrom says when every copy that may have missed a
+//     message has expired (at most the local TTL after the gap);
+//     Stats.Resubscriptions and Stats.SubscriptionsLost count the gaps.
 //   - Without a bus, the local TTL alone bounds both.
 //
 // So a page's staleness on any replica is at most the local TTL on top of
-// what its policy allows anyway; and a copy is never served past the
-// policy's ServerTTL (and stale windows), since the middleware judges
-// freshness from the entry's StoredAt, wherever it was found.
+// what its policy allows anyway, and about a round trip while coherent; and
+// a copy is never served past the policy's ServerTTL (and stale windows),
+// since the middleware judges freshness from the entry's StoredAt, wherever
+// it was found.
 //
 // # Tags and locks
 //
@@ -63,11 +67,12 @@
 // redisstore has both. When the remote store keeps tags the local one must
 // too (memstore does); New panics otherwise.
 //
-// An Entry does not carry its tags, so a copy taken from Redis has unknown
-// tags: every tag purge drops all such copies on every replica, while the
-// copies of pages a replica rendered itself keep their tags and go only with
-// them. A write-heavy application therefore sees its local hit rate fall
-// after each write; the cost is one Redis GET per page and replica.
+// An Entry does not carry its tags, so tiered stores them with it in the
+// remote tier, in a header field no HTTP message can hold (" Tiered-Tags",
+// which Get takes out again): a copy another replica takes from Redis knows
+// its tags, and a tag purge drops only the copies it names. A copy of an
+// entry stored without the field (by a plain redisstore, or an older
+// tiered) has unknown tags and goes with every tag purge.
 //
 // Store is gincache.Bounded: a tier that does not bound its own calls gets
 // the Store's deadline (WithTimeout), and with memstore and redisstore, which

@@ -78,47 +78,78 @@ func (failingSets) SetTagged(context.Context, string, *gincache.Entry, time.Dura
 
 // memBus is a Bus in process memory: Publish hands the message to every
 // subscriber before it returns. lose drops messages, as a subscriber that is
-// reconnecting would miss them.
+// reconnecting would miss them; reconnect and resubscribe tell the
+// subscribers of a gap as a real bus would.
 type memBus struct {
-	mu    sync.Mutex
-	subs  map[int]func(tiered.Invalidation)
-	next  int
-	lose  atomic.Bool
-	failN atomic.Int64 // Subscribe calls left that fail at once
+	mu        sync.Mutex
+	subs      map[int]tiered.Subscriber
+	next      int
+	lose      atomic.Bool
+	failN     atomic.Int64 // Subscribe calls left that fail at once
+	published atomic.Int64 // Publish calls, lost ones included
 }
 
-func newMemBus() *memBus { return &memBus{subs: map[int]func(tiered.Invalidation){}} }
+func newMemBus() *memBus { return &memBus{subs: map[int]tiered.Subscriber{}} }
+
+func (b *memBus) subscribersNow() []tiered.Subscriber {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	subs := make([]tiered.Subscriber, 0, len(b.subs))
+	for _, sub := range b.subs {
+		subs = append(subs, sub)
+	}
+	return subs
+}
 
 func (b *memBus) Publish(_ context.Context, inv tiered.Invalidation) error {
+	b.published.Add(1)
 	if b.lose.Load() {
 		return nil
 	}
-	b.mu.Lock()
-	handlers := make([]func(tiered.Invalidation), 0, len(b.subs))
-	for _, h := range b.subs {
-		handlers = append(handlers, h)
-	}
-	b.mu.Unlock()
-	for _, h := range handlers {
-		h(inv)
+	for _, sub := range b.subscribersNow() {
+		sub.Receive(inv)
 	}
 	return nil
 }
 
-func (b *memBus) Subscribe(ctx context.Context, handle func(tiered.Invalidation)) error {
+func (b *memBus) Subscribe(ctx context.Context, sub tiered.Subscriber) error {
 	if b.failN.Add(-1) >= 0 {
 		return errors.New("bus unavailable")
 	}
 	b.mu.Lock()
 	id := b.next
 	b.next++
-	b.subs[id] = handle
+	b.subs[id] = sub
 	b.mu.Unlock()
+	sub.Subscribed()
 	<-ctx.Done()
 	b.mu.Lock()
 	delete(b.subs, id)
 	b.mu.Unlock()
 	return ctx.Err()
+}
+
+// disconnect tells every subscriber its subscription broke; reconnect
+// confirms it again. Messages published in between are lost.
+func (b *memBus) disconnect() {
+	b.lose.Store(true)
+	for _, sub := range b.subscribersNow() {
+		sub.Lost(errors.New("connection reset"))
+	}
+}
+
+func (b *memBus) reconnect() {
+	b.lose.Store(false)
+	for _, sub := range b.subscribersNow() {
+		sub.Subscribed()
+	}
+}
+
+// skip delivers a message no subscriber can read.
+func (b *memBus) skip() {
+	for _, sub := range b.subscribersNow() {
+		sub.Skipped()
+	}
 }
 
 func (b *memBus) subscribers() int {
@@ -173,5 +204,17 @@ func mustMiss(t *testing.T, s gincache.Store, key string) {
 	got, err := s.Get(ctx(t), key)
 	if !errors.Is(err, gincache.ErrNotFound) {
 		t.Fatalf("Get(%q) = %v, %v; want ErrNotFound", key, got, err)
+	}
+}
+
+// mustBody checks that s returns an entry with body want, whichever pointer.
+func mustBody(t *testing.T, s gincache.Store, key, want string) {
+	t.Helper()
+	got, err := s.Get(ctx(t), key)
+	if err != nil {
+		t.Fatalf("Get(%q): %v; want the entry %q", key, err, want)
+	}
+	if string(got.Body) != want {
+		t.Fatalf("Get(%q) = entry %q; want %q", key, got.Body, want)
 	}
 }

@@ -8,11 +8,11 @@ import (
 )
 
 // DefaultLocalTTL is how long a copy stays in the local tier when
-// WithLocalTTL is not given. It is the staleness bound for an entry that was
-// stored again on another replica (updates are not broadcast), and for a
-// purge whose message was lost, so it is short: long enough that a hot page
-// is served from memory thousands of times, short enough that no one notices
-// an outdated copy.
+// WithLocalTTL is not given. With a bus it bounds staleness only when a
+// message was lost (a replica reconnecting; Stats.Coherent is false
+// meanwhile); without one it bounds every update on another replica. So it
+// is short: long enough that a hot page is served from memory thousands of
+// times, short enough that no one notices an outdated copy.
 const DefaultLocalTTL = 2 * time.Second
 
 // Option configures a Store built by New.
@@ -29,16 +29,18 @@ type config struct {
 	localTTL time.Duration
 	timeout  time.Duration
 	bus      Bus // nil: no invalidation messages
+	clock    func() time.Time
 }
 
 func defaultConfig() config {
-	return config{localTTL: DefaultLocalTTL, timeout: gincache.DefaultStoreTimeout}
+	return config{localTTL: DefaultLocalTTL, timeout: gincache.DefaultStoreTimeout, clock: time.Now}
 }
 
 // WithLocalTTL sets how long a copy stays in the local tier: at most d, and
 // never longer than the TTL the entry was stored with. The default is
 // DefaultLocalTTL. It bounds how long a replica may serve its copy of a page
-// that another replica has rendered again, or whose purge message it missed.
+// that another replica has rendered again or purged, when it missed the
+// message (or has no bus).
 // New panics if d is not positive: a local tier that keeps nothing is a
 // plain remote store, so use the remote store alone.
 func WithLocalTTL(d time.Duration) Option {
@@ -50,11 +52,12 @@ func WithLocalTTL(d time.Duration) Option {
 	})
 }
 
-// WithBus makes the Store publish every Delete and PurgeTags on bus and
-// listen on it for those of the other replicas, so their local copies are
-// dropped as soon as the message arrives rather than when their local TTL
-// runs out. New starts one goroutine to listen; Close stops it. Without a
-// bus, the local TTL alone bounds staleness. New panics on a nil bus.
+// WithBus makes the Store publish every Set, SetTagged, Delete and PurgeTags
+// on bus and listen on it for those of the other replicas, so their local
+// copies are dropped as soon as the message arrives rather than when their
+// local TTL runs out. New starts two goroutines, one to listen and one to
+// announce this replica's stores; Close stops them. Without a bus, the
+// local TTL alone bounds staleness. New panics on a nil bus.
 func WithBus(bus Bus) Option {
 	return optionFunc(func(c *config) {
 		if bus == nil {
@@ -75,5 +78,18 @@ func WithTimeout(d time.Duration) Option {
 			panic(fmt.Sprintf("tiered: WithTimeout(%v): the timeout must be positive", d))
 		}
 		c.timeout = d
+	})
+}
+
+// WithClock sets the clock on which Stats tells since when the local tier is
+// coherent (Stats.CoherentFrom), so a test can move it. The local tier's
+// copies expire on the local store's own clock (memstore.WithClock); give
+// both the same one. The default is time.Now. New panics on nil.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now == nil {
+			panic("tiered: WithClock(nil)")
+		}
+		c.clock = now
 	})
 }

@@ -5,17 +5,17 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/gincache/gincache"
 )
 
-// copiedTag is the tag of every local copy taken from the remote tier. An
-// Entry does not carry its tags, so such a copy's are unknown; every tag
-// purge drops these copies too, since any of them may carry the purged tag.
-// The NUL keeps it apart from any tag the middleware builds.
-const copiedTag = "\x00tiered:copied"
+// unknownTag is the tag of every local copy of a remote entry stored
+// without its tags (by a store without this layer: see carry.go). Its tags
+// are unknown, so every tag purge drops these copies too, since any of them
+// may carry the purged tag. The NUL keeps it apart from any tag the
+// middleware builds.
+const unknownTag = "\x00tiered:unknown-tags"
 
 // Store is a gincache.Store of two tiers: a small, fast local store (a
 // memstore) in front of a shared remote one (a redisstore) that stays the
@@ -32,21 +32,25 @@ type Store struct {
 	remoteLocks   gincache.Locker // remote as a Locker; nil: TryLock is unsupported
 	localBounded  bool            // local bounds its own calls: no deadline added
 	remoteBounded bool            // remote bounds its own calls: no deadline added
-	copiedTags    []string        // the tags of a copy taken from remote; nil when tags are not kept
+	unknownTags   []string        // the tags of a copy whose tags are unknown; nil when tags are not kept
 
 	localTTL time.Duration
 	timeout  time.Duration
-	bus      Bus    // nil: no messages are published or received
-	origin   string // this Store's ID in the messages it publishes
+	clock    func() time.Time // the coherence times of Stats
+	bus      Bus              // nil: no messages are published or received
+	ann      *announcer       // publishes this replica's stores; nil without a bus
+	origin   string           // this Store's ID in the messages it publishes
 
 	// gen counts the invalidations applied to the local tier. A copy is
-	// put in the local tier only if gen did not move while it was fetched
-	// and stored; otherwise it is taken out again, so an invalidation that
-	// races with a fill never leaves an outdated copy behind.
-	gen atomic.Uint64
+	// put in the local tier only if the counts of its key did not move
+	// while it was fetched and stored; otherwise it is taken out again, so
+	// an invalidation that races with a fill never leaves an outdated copy
+	// behind.
+	gen *gens
 
 	stop  context.CancelFunc // ends the listener; nil without a bus
 	done  chan struct{}      // closed when the listener has returned
+	coh   coherence
 	stats counters
 }
 
@@ -79,8 +83,10 @@ func New(local, remote gincache.Store, opts ...Option) *Store {
 		remote:   remote,
 		localTTL: cfg.localTTL,
 		timeout:  cfg.timeout,
+		clock:    cfg.clock,
 		bus:      cfg.bus,
 		origin:   newOrigin(),
+		gen:      newGens(),
 	}
 	s.localTags, _ = local.(gincache.Tagger)
 	s.remoteTags, _ = remote.(gincache.Tagger)
@@ -91,11 +97,12 @@ func New(local, remote gincache.Store, opts ...Option) *Store {
 		if s.localTags == nil {
 			panic(fmt.Sprintf("tiered: New: the remote store keeps tags but the local %T does not, so a tag purge could not reach the local copies; use a memstore", local))
 		}
-		s.copiedTags = []string{copiedTag}
+		s.unknownTags = []string{unknownTag}
 	}
 	if s.bus != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stop, s.done = cancel, make(chan struct{})
+		s.ann = newAnnouncer(s)
 		go s.listen(ctx)
 	}
 	return s
@@ -130,13 +137,14 @@ func (s *Store) localGet(ctx context.Context, key string) (*gincache.Entry, erro
 	return s.local.Get(ctx, key)
 }
 
-// fill reads key from remote and keeps a copy of the entry in local. The
-// copy's remaining life in remote is unknown (an Entry does not carry it), so
-// it may outlive the remote entry by up to the local TTL; the middleware
-// judges freshness from Entry.StoredAt, so it never serves a copy past its
-// policy's ServerTTL and stale windows either way.
+// fill reads key from remote and keeps a copy of the entry in local, with
+// the tags it carries (see carry.go). The copy's remaining life in remote is
+// unknown (an Entry does not carry it), so it may outlive the remote entry
+// by up to the local TTL; the middleware judges freshness from
+// Entry.StoredAt, so it never serves a copy past its policy's ServerTTL and
+// stale windows either way.
 func (s *Store) fill(ctx context.Context, key string) (*gincache.Entry, error) {
-	g := s.gen.Load()
+	g, st := s.gen.snap(key), s.coh.state.Load()
 	rctx, cancel := s.remoteCtx(ctx)
 	e, err := s.remote.Get(rctx, key)
 	cancel()
@@ -146,44 +154,61 @@ func (s *Store) fill(ctx context.Context, key string) (*gincache.Entry, error) {
 	if e == nil {
 		return nil, gincache.ErrNotFound
 	}
+	tags := s.unknownTags
+	if s.remoteTags != nil {
+		var known bool
+		if e, tags, known = takeTags(e); !known {
+			tags = s.unknownTags
+		}
+	}
 	// The entry is the answer whether or not the copy could be kept.
-	_ = s.keep(ctx, key, e, s.localTTL, s.copiedTags, g)
+	_ = s.keep(ctx, key, e, s.localTTL, tags, g, st)
 	return e, nil
 }
 
 // Set stores e under key in remote for ttl, then in local for the local TTL
-// (or ttl, if shorter). It is not broadcast: other replicas keep serving
-// their copies of key until their local TTL runs out. When remote fails, or
-// ttl stores nothing, the local copy is dropped instead, so the local tier
-// never holds what the remote one does not.
+// (or ttl, if shorter), then announces key on the bus, so every other
+// replica drops its older copy (see announcer: the Set does not wait for
+// the message). When remote fails, or ttl stores nothing, the local copy is
+// dropped instead, so the local tier never holds what the remote one does
+// not.
 func (s *Store) Set(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration) error {
 	return s.set(ctx, key, e, ttl, nil)
 }
 
 // set is Set and SetTagged: tags is nil for an untagged entry.
 func (s *Store) set(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string) error {
-	g := s.gen.Load()
+	g, st := s.gen.snap(key), s.coh.state.Load()
 	rctx, cancel := s.remoteCtx(ctx)
 	var err error
-	if tags != nil && s.remoteTags != nil {
-		err = s.remoteTags.SetTagged(rctx, key, e, ttl, tags)
+	if s.remoteTags != nil && ttl > 0 {
+		// The tags travel with the entry, so the other replicas' copies
+		// know them; an untagged Set carries "no tags", known.
+		err = s.remoteTags.SetTagged(rctx, key, withTags(e, tags), ttl, tags)
 	} else {
 		err = s.remote.Set(rctx, key, e, ttl)
 	}
 	cancel()
+	if err == nil && s.ann != nil {
+		// Stored (or, for ttl <= 0, deleted) in remote: the other
+		// replicas' copies are outdated either way.
+		s.ann.announce(ctx, key)
+	}
 	if err != nil || ttl <= 0 {
 		if derr := s.localDelete(ctx, key); err == nil {
 			err = derr
 		}
 		return err
 	}
-	return s.keep(ctx, key, e, min(ttl, s.localTTL), tags, g)
+	return s.keep(ctx, key, e, min(ttl, s.localTTL), tags, g, st)
 }
 
 // keep puts e in local under key for ttl, with tags when local keeps them,
-// and takes it out again if an invalidation was applied since gen was g:
-// that invalidation may have run before the copy was there to be dropped.
-func (s *Store) keep(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string, g uint64) error {
+// and takes it out again if an invalidation that may concern key was
+// applied since g: that invalidation may have run before the copy was there
+// to be dropped. st is the coherence state before e was read or written
+// remotely.
+func (s *Store) keep(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string, g genSnap, st uint64) error {
 	ctx, cancel := s.localCtx(ctx)
 	defer cancel()
 	var err error
@@ -192,10 +217,12 @@ func (s *Store) keep(ctx context.Context, key string, e *gincache.Entry, ttl tim
 	} else {
 		err = s.local.Set(ctx, key, e, ttl)
 	}
-	if s.gen.Load() != g {
+	if s.gen.moved(key, g) {
 		if derr := s.local.Delete(ctx, key); err == nil {
 			err = derr
 		}
+	} else if s.bus != nil {
+		s.coh.kept(st, s.clock, ttl)
 	}
 	return err
 }

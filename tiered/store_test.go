@@ -70,7 +70,7 @@ func TestTierGet(t *testing.T) {
 		{"setWritesBoth", func(t *testing.T, f tierFixture) *gincache.Entry {
 			e := page("set")
 			mustSet(t, f.s, key, e, time.Minute)
-			mustGet(t, f.remote, key, e)
+			mustBody(t, f.remote, key, "set") // a copy carrying its tags (carry.go)
 			return e
 		}, 1, true}, // the one read is the check above
 		{"miss", func(*testing.T, tierFixture) *gincache.Entry { return nil }, 2, false},

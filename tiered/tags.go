@@ -18,15 +18,15 @@ func (s *Store) SetTagged(ctx context.Context, key string, e *gincache.Entry, tt
 }
 
 // PurgeTags deletes every entry stored with any of tags from remote, drops
-// the local copies that may carry them, then publishes the tags on the bus so
+// the local copies that carry them, then publishes the tags on the bus so
 // that every replica drops its copies too. It returns
 // gincache.ErrTagsUnsupported, touching nothing, when remote keeps no tags.
 //
-// A copy taken from remote has unknown tags (an Entry does not carry them),
-// so every tag purge drops all such copies, on every replica; copies of
-// entries this replica stored itself keep their tags and are dropped only by
-// theirs. The cost is one remote Get per page and replica after each purge —
-// including the one that follows every successful unsafe request.
+// A copy taken from remote knows its tags: they travel with the entry (see
+// carry.go), so a purge drops only the copies it names, on every replica.
+// Only a copy of an entry stored without them — by a store without the
+// tiered layer, or an older version — has unknown tags, and every tag purge
+// drops it.
 func (s *Store) PurgeTags(ctx context.Context, tags ...string) error {
 	if s.remoteTags == nil {
 		return gincache.ErrTagsUnsupported
