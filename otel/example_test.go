@@ -47,7 +47,7 @@ func Example() {
 			fmt.Print("  ", ev.Name)
 			for _, a := range ev.Attributes {
 				if a.Key != "gincache.store.duration" { // depends on the clock
-					fmt.Printf(" %s=%s", a.Key, a.Value.Emit())
+					fmt.Printf(" %s=%s", a.Key, a.Value.String())
 				}
 			}
 			fmt.Println()

@@ -90,7 +90,7 @@ func (tel *telemetry) events() [][]string {
 					}
 					continue
 				}
-				kv = append(kv, fmt.Sprintf("%s=%s", a.Key, a.Value.Emit()))
+				kv = append(kv, fmt.Sprintf("%s=%s", a.Key, a.Value.String()))
 			}
 			sort.Strings(kv)
 			lines = append(lines, ev.Name+" "+strings.Join(kv, " "))
