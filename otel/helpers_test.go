@@ -40,19 +40,22 @@ func newTelemetry(t *testing.T) *telemetry {
 	return tel
 }
 
-// points collects the metrics and returns every gincache data point as
-// "name{k=v,…}" → value: a counter's sum, a histogram's count. Other
+// point is one gincache data point: a counter's sum, a histogram's count.
+type point struct {
+	name  string
+	attrs attribute.Set
+	value int64
+}
+
+// collect reads the gincache data points through the ManualReader. Other
 // instruments (otelgin's http.server.*) are left out.
-func (tel *telemetry) points(t *testing.T) map[string]int64 {
+func (tel *telemetry) collect(t *testing.T) []point {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
 	if err := tel.reader.Collect(context.Background(), &rm); err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
-	got := map[string]int64{}
-	key := func(name string, attrs attribute.Set) string {
-		return name + "{" + attrs.Encoded(attribute.DefaultEncoder()) + "}"
-	}
+	var points []point
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			if !strings.HasPrefix(m.Name, "gincache.") {
@@ -61,16 +64,26 @@ func (tel *telemetry) points(t *testing.T) map[string]int64 {
 			switch data := m.Data.(type) {
 			case metricdata.Sum[int64]:
 				for _, dp := range data.DataPoints {
-					got[key(m.Name, dp.Attributes)] += dp.Value
+					points = append(points, point{m.Name, dp.Attributes, dp.Value})
 				}
 			case metricdata.Histogram[float64]:
 				for _, dp := range data.DataPoints {
-					got[key(m.Name, dp.Attributes)] += int64(dp.Count)
+					points = append(points, point{m.Name, dp.Attributes, int64(dp.Count)})
 				}
 			default:
 				t.Fatalf("%s: unexpected data %T", m.Name, m.Data)
 			}
 		}
+	}
+	return points
+}
+
+// points is collect as "name{k=v,…}" → value.
+func (tel *telemetry) points(t *testing.T) map[string]int64 {
+	t.Helper()
+	got := map[string]int64{}
+	for _, p := range tel.collect(t) {
+		got[p.name+"{"+p.attrs.Encoded(attribute.DefaultEncoder())+"}"] += p.value
 	}
 	return got
 }
