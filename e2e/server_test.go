@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// logLine is one line of the example's request log (example/app.go,
+// logLine is one line of the example's request log (example/app/app.go,
 // requestLog): what the client sent and what the cache answered.
 type logLine struct {
 	Method, URI string

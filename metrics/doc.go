@@ -4,8 +4,9 @@
 // bypass and why, a response it would not store and why) and every store
 // call through its small Observer interface, and knows nothing of
 // Prometheus. This package is the Observer that turns those reports into
-// counters and a latency histogram, so only applications that want
-// Prometheus pull it in.
+// counters and a latency histogram. It is a module of its own
+// (github.com/gincache/gincache/metrics), so only applications that want
+// Prometheus pull it in: the root module's go.mod does not mention it.
 //
 // # Quick start
 //
@@ -21,7 +22,7 @@
 //
 // With the default namespace "gincache":
 //
-//	gincache_requests_total{route, outcome}        hit, not_modified, miss, stale, collapsed
+//	gincache_requests_total{route, outcome}        hit, not_modified, miss, stale, collapsed, revalidated
 //	gincache_bypass_total{route, reason}           request (client no-cache), authorization, range, method, policy
 //	gincache_uncacheable_total{route, reason}      status, set-cookie, cache-control, vary, handler-error, streamed
 //	gincache_stored_total{route}                   responses written to the store

@@ -111,7 +111,7 @@ func New(opts ...Option) *Metrics {
 	}
 	return &Metrics{
 		requests: counter("requests_total",
-			"Requests on caching routes by outcome: hit, not_modified, miss, stale, collapsed.",
+			"Requests on caching routes by outcome: hit, not_modified, miss, stale, collapsed, revalidated.",
 			"route", "outcome"),
 		bypass: counter("bypass_total",
 			"Requests for which the store was not consulted, by reason: request (client no-cache), authorization, range, method, policy.",
@@ -197,7 +197,7 @@ func (m *Metrics) makeSeries(route string, kind gincache.EventKind, reason strin
 	case gincache.EventStored:
 		return &eventSeries{count: m.stored.WithLabelValues(route), bytes: m.storedBytes.WithLabelValues(route)}
 	default:
-		// hit, not_modified, miss, stale, collapsed; a kind added later
+		// hit, not_modified, miss, stale, collapsed, revalidated; a kind added later
 		// is counted under its own name rather than lost.
 		return &eventSeries{count: m.requests.WithLabelValues(route, kind.String())}
 	}

@@ -247,7 +247,7 @@ func TestRouteCap(t *testing.T) {
 	m.Observe(gincache.Event{Route: "/e", Kind: gincache.EventStored, Bytes: 100})
 	m.Observe(gincache.Event{Route: "/b", Kind: gincache.EventStored, Bytes: 7})
 	want := `
-# HELP gincache_requests_total Requests on caching routes by outcome: hit, not_modified, miss, stale, collapsed.
+# HELP gincache_requests_total Requests on caching routes by outcome: hit, not_modified, miss, stale, collapsed, revalidated.
 # TYPE gincache_requests_total counter
 gincache_requests_total{outcome="hit",route="/a"} 2
 gincache_requests_total{outcome="hit",route="/b"} 1
@@ -322,7 +322,7 @@ func TestNamespace(t *testing.T) {
 	m := metrics.New(metrics.WithNamespace("shop"))
 	m.Observe(gincache.Event{Route: "/", Kind: gincache.EventHit})
 	want := `
-# HELP shop_requests_total Requests on caching routes by outcome: hit, not_modified, miss, stale, collapsed.
+# HELP shop_requests_total Requests on caching routes by outcome: hit, not_modified, miss, stale, collapsed, revalidated.
 # TYPE shop_requests_total counter
 shop_requests_total{outcome="hit",route="/"} 1
 `

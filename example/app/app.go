@@ -1,4 +1,8 @@
-package main
+// Package app is the example application: the routes and policies of the
+// two blog posts gincache grew from, built on a Cache by New. It is a package
+// of its own so that the example command and the observed one
+// (example/observed, with Prometheus and OpenTelemetry) serve the same app.
+package app
 
 import (
 	"embed"
@@ -87,11 +91,19 @@ func (s *items) add(item string) {
 //go:embed templates static
 var files embed.FS
 
-// newRouter builds the example application on cache. purgeToken guards the
-// operators' purge endpoint; empty, the endpoint refuses everyone.
-func newRouter(cache *gincache.Cache, logf func(format string, args ...any), purgeToken string) *gin.Engine {
+// New builds the example application on cache, for the example command
+// and for the observed one (example/observed), which adds Prometheus and
+// OpenTelemetry without the example's module depending on either. purgeToken
+// guards the operators' purge endpoint; empty, the endpoint refuses
+// everyone. use are middleware run on every route after recovery and before
+// the request log (a tracer's, so a route's span covers its caching); they
+// must come here, since gin applies middleware only to routes registered
+// after it.
+func New(cache *gincache.Cache, logf func(format string, args ...any), purgeToken string, use ...gin.HandlerFunc) *gin.Engine {
 	r := gin.New()
-	r.Use(gin.Recovery(), requestLog(logf))
+	r.Use(gin.Recovery())
+	r.Use(use...)
+	r.Use(requestLog(logf))
 
 	// CSS and JS at fingerprinted URLs: immutable for a year, and a new URL
 	// the moment the content changes.
@@ -161,6 +173,10 @@ func newRouter(cache *gincache.Cache, logf func(format string, args ...any), pur
 	r.POST("/admin/purge", cache.PurgeHandler(func(c *gin.Context) bool {
 		return purgeToken != "" && c.GetHeader("Authorization") == "Bearer "+purgeToken
 	}))
+
+	// What the cache did since start, as counters (gincache.Stats): the
+	// dependency-free view of the Prometheus series example/observed serves.
+	r.GET("/debug/cache", gincache.NoStore(), func(c *gin.Context) { c.JSON(http.StatusOK, cache.Stats()) })
 
 	// A private page. /login?name=alice sets the user cookie (never cached).
 	r.GET("/login", gincache.NoStore(), func(c *gin.Context) {

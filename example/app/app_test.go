@@ -1,6 +1,7 @@
-package main
+package app
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -31,7 +32,7 @@ func do(t *testing.T, h http.Handler, method, target string, hdr ...string) *htt
 }
 
 func TestShellWalkThrough(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New()), t.Logf, "")
 	steps := []struct {
 		name           string
 		hdr            []string
@@ -68,7 +69,7 @@ func TestShellWalkThrough(t *testing.T) {
 
 // The second seed's bug, fixed: a saved item shows in the list at once.
 func TestSavedItemShowsAtOnce(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New()), t.Logf, "")
 	if w := do(t, r, http.MethodGet, "/api/items"); w.Body.String() != `["first item"]` ||
 		w.Header().Get("Cache-Control") != "no-store, no-cache, must-revalidate, max-age=0" {
 		t.Fatalf("GET /api/items = %q, Cache-Control %q", w.Body, w.Header().Get("Cache-Control"))
@@ -83,7 +84,7 @@ func TestSavedItemShowsAtOnce(t *testing.T) {
 
 // A private page is stored per user and never served to another.
 func TestProfileIsPerUser(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New()), t.Logf, "")
 	get := func(user string) *httptest.ResponseRecorder {
 		return do(t, r, http.MethodGet, "/me", "Cookie", "user="+user)
 	}
@@ -102,7 +103,7 @@ func TestProfileIsPerUser(t *testing.T) {
 // TestEveryRouteHasAPolicy is the audit as an application would use it in
 // CI: a new route without a caching policy fails the build.
 func TestEveryRouteHasAPolicy(t *testing.T) {
-	report, err := gincache.Audit(newRouter(gincache.New(memstore.New()), t.Logf, ""))
+	report, err := gincache.Audit(New(gincache.New(memstore.New()), t.Logf, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 // The page links its CSS and JS by fingerprint; those URLs are immutable,
 // the plain names revalidate.
 func TestFingerprintedAssets(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New()), t.Logf, "")
 	body := do(t, r, http.MethodGet, "/").Body.String()
 	for _, name := range []string{"css/app.css", "js/app.js"} {
 		dir, file, _ := strings.Cut(name, "/")
@@ -142,7 +143,7 @@ func TestFingerprintedAssets(t *testing.T) {
 // The about page is fresh in the browser for five minutes (no no-cache: not
 // even a 304 round trip) and links the shell's fingerprinted assets.
 func TestAboutPage(t *testing.T) {
-	r := newRouter(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New()), t.Logf, "")
 	shell := do(t, r, http.MethodGet, "/").Body.String()
 	for i, want := range []string{"MISS", "HIT from Server"} {
 		w := do(t, r, http.MethodGet, "/about")
@@ -171,7 +172,7 @@ func TestAboutPage(t *testing.T) {
 // conditional headers — and what the cache answered.
 func TestRequestLog(t *testing.T) {
 	var lines []string
-	r := newRouter(gincache.New(memstore.New()), func(format string, args ...any) {
+	r := New(gincache.New(memstore.New()), func(format string, args ...any) {
 		lines = append(lines, fmt.Sprintf(format, args...))
 	}, "")
 	tests := []struct {
@@ -194,5 +195,24 @@ func TestRequestLog(t *testing.T) {
 				t.Errorf("log: got %q; want [%q]", lines, tt.want)
 			}
 		})
+	}
+}
+
+// /debug/cache shows the cache's counters as JSON, is never cached itself,
+// and counts what the app did before it.
+func TestDebugCache(t *testing.T) {
+	r := New(gincache.New(memstore.New()), t.Logf, "")
+	do(t, r, http.MethodGet, "/") // a miss, stored
+	do(t, r, http.MethodGet, "/") // a hit
+	w := do(t, r, http.MethodGet, "/debug/cache")
+	var got gincache.Stats
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatalf("GET /debug/cache = %d %q: %v", w.Code, w.Body, err)
+	}
+	if got.Misses != 1 || got.Hits != 1 || got.Stored != 1 {
+		t.Errorf("stats = %+v; want 1 miss, 1 hit, 1 stored", got)
+	}
+	if cc := w.Header().Get("Cache-Control"); !strings.HasPrefix(cc, "no-store") {
+		t.Errorf("Cache-Control = %q; want no-store", cc)
 	}
 }
