@@ -55,7 +55,7 @@ type Stats struct {
 	Bypassed    uint64 // requests the store was not consulted for (EventBypass)
 	Stored      uint64 // responses written to the store (EventStored)
 	Uncacheable uint64 // rendered responses not stored: status, cookie, size… (EventUncacheable)
-	StoreErrors uint64 // store calls that failed or timed out; each was a miss
+	StoreErrors uint64 // store calls that failed or timed out: lookups (each a miss), stores, locks, deletes and purges
 }
 
 // counters are the Stats, by EventKind, and the store faults.
@@ -190,8 +190,9 @@ func (c *Cache) latencyStart() time.Time {
 	return time.Now()
 }
 
+// fault logs a store failure the middleware absorbed (observeStore counted
+// it), at a sane rate.
 func (c *Cache) fault(op, key string, err error) {
-	c.stats.storeErrors.Add(1)
 	c.log.report(c.cfg.now(), op, strings.Clone(key), err) // a hit's key may be borrowed
 
 }

@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -129,8 +130,13 @@ func (c *Cache) observe(gc *gin.Context, kind EventKind, reason string, bytes in
 	}
 }
 
-// observeStore reports a store call made with ctx that started at start.
+// observeStore records a store call made with ctx that started at start:
+// the one place store calls are counted (a failure in Stats.StoreErrors)
+// and reported, so Stats and the Observer agree on every operation.
 func (c *Cache) observeStore(ctx context.Context, op string, start time.Time, err error) {
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		c.stats.storeErrors.Add(1)
+	}
 	if c.cfg.observer != nil {
 		c.cfg.observer.ObserveStoreContext(ctx, op, time.Since(start), err)
 	}
