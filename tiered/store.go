@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gincache/gincache"
@@ -31,6 +32,7 @@ type Store struct {
 	remoteTags    gincache.Tagger // remote as a Tagger; nil: PurgeTags is unsupported
 	remoteLocks   gincache.Locker // remote as a Locker; nil: TryLock is unsupported
 	localBounded  bool            // local bounds its own calls: no deadline added
+	localBorrows  bool            // local's Get keeps no key (gincache.KeyBorrower)
 	remoteBounded bool            // remote bounds its own calls: no deadline added
 	unknownTags   []string        // the tags of a copy whose tags are unknown; nil when tags are not kept
 
@@ -92,6 +94,7 @@ func New(local, remote gincache.Store, opts ...Option) *Store {
 	s.remoteTags, _ = remote.(gincache.Tagger)
 	s.remoteLocks, _ = remote.(gincache.Locker)
 	_, s.localBounded = local.(gincache.Bounded)
+	_, s.localBorrows = local.(gincache.KeyBorrower)
 	_, s.remoteBounded = remote.(gincache.Bounded)
 	if s.remoteTags != nil {
 		if s.localTags == nil {
@@ -121,10 +124,13 @@ func newOrigin() string {
 // remote entry, which it then keeps in the local tier for the local TTL. A
 // failing local tier is skipped; a failing remote one is the error.
 func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
+	if !s.localBorrows {
+		key = strings.Clone(key) // the middleware may lend it (BorrowsKeys)
+	}
 	if e, err := s.localGet(ctx, key); err == nil && e != nil {
 		return e, nil
 	}
-	return s.fill(ctx, key)
+	return s.fill(ctx, strings.Clone(key)) // kept with the local copy
 }
 
 // localGet is the hit path: a direct call when local bounds its own calls.
