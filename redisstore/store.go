@@ -25,6 +25,7 @@ type Store struct {
 	timeout time.Duration
 	hash    func(string) [sha256.Size]byte // names hashed keys; tests force collisions with it
 	multi   bool                           // one DEL may name many keys: client is a single server
+	now     func() time.Time               // scores index members with expiry times
 	brk     *breaker
 	log     *failureLog
 	stats   counters
@@ -56,6 +57,7 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		timeout: c.timeout,
 		hash:    sha256Key,
 		multi:   multi,
+		now:     c.now,
 		brk:     newBreaker(c.threshold, c.backoff, c.maxBackoff, c.now),
 		log:     &failureLog{logger: c.logger, now: c.now},
 	}
