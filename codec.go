@@ -196,9 +196,14 @@ func decode(data []byte) (Entry, error) {
 		return Entry{}, errCodecTrailing
 	}
 
-	buf := make([]byte, headEnd+bodyLen)
-	copy(buf, payload[:headEnd])
-	copy(buf[headEnd:], payload[bodyOff:bodyOff+bodyLen])
+	// An append to a full slice allocates and copies without first
+	// zeroing what it copies over, as a make and two copies would.
+	var buf []byte
+	if bodyLen > 0 {
+		buf = append(payload[:headEnd:headEnd], payload[bodyOff:bodyOff+bodyLen]...)
+	} else {
+		buf = slices.Clone(payload[:headEnd])
+	}
 	hs := unsafe.String(&buf[0], headEnd)
 	out.ETag = hs[etagOff : etagOff+etagLen]
 	if nfields > 0 {

@@ -624,3 +624,19 @@ func TestDecodedBodyIsWritable(t *testing.T) {
 		t.Errorf("after writing to Body: %s", d)
 	}
 }
+
+// BenchmarkDecodeEntry is the decode of a Redis hit: from the reply string.
+func BenchmarkDecodeEntry(b *testing.B) {
+	for _, size := range []int{1 << 10, 32 << 10} {
+		b.Run(strconv.Itoa(size>>10)+"KiB", func(b *testing.B) {
+			reply := string(mustMarshal(b, benchEntry(size)))
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				if _, err := DecodeEntry(reply); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
