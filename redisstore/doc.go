@@ -55,12 +55,13 @@
 // which a purge still reads (SSCAN) and which expires by itself.
 //
 // PurgeTags reads the indexes in chunks of 1000: each round is one
-// pipeline under the per-call deadline, deleting the entries the last
-// round popped (ZPOPMIN) from the indexes and popping the next chunk, so
-// purging n entries is about n/1000 + 1 round trips, the whole under the
-// caller's deadline (5 s when it has none), and no scan of the keyspace. A
-// purge cut short returns an error and puts back what it had popped but
-// not deleted. Pipelines, not transactions, are used throughout because on
+// pipeline under a deadline of its own (the per-call one, at least 1 s), removing from the indexes the
+// chunk the last round read (ZREM), deleting those entries (in the next
+// round on a cluster) and reading the next chunk (ZRANGE), so purging n
+// entries is about n/1000 + 1 round trips (+2 on a cluster), the whole
+// under the caller's deadline (5 s when it has none), and no scan of the
+// keyspace. A purge cut short returns an error and puts back what it had
+// removed but perhaps not deleted. Pipelines, not transactions, are used throughout because on
 // a cluster an entry and its indexes live in different slots. On one
 // server this is exact: once a purge returns nil, no entry stored before
 // it began carries a purged tag. On a cluster a store and a purge of the
