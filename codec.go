@@ -136,13 +136,14 @@ func DecodeEntry(s string) (*Entry, error) {
 	return &out, nil
 }
 
-// decode parses data, which it only reads and does not retain. The entry's
-// bytes are copied into one allocation, the head up to the body and then
-// the body: its ETag and header strings are views of the head part, which
-// nothing writes, and Body is the tail, capped so that an append to it
-// moves it elsewhere. So the entry holds its own bytes once, and the input
-// — a whole Redis reply — can be collected; the copy costs what the body
-// copy alone used to, one allocation.
+// decode parses data, which it only reads and does not retain: the head up
+// to the body is copied into one string, which the ETag and header strings
+// are views of, and the body into a slice of its own. So an entry holds its
+// own bytes once, and the input — a whole Redis reply — can be collected.
+// One allocation for the head and one for the body is what measured
+// cheapest: a single buffer for both saves the small one but pushes a body
+// at a size-class limit into the next class (a 32 KiB body into the large
+// object path, 8 KiB more), see BENCHMARKS.md.
 func decode(data []byte) (Entry, error) {
 	var out Entry
 	if len(data) < len(codecMagic)+1+4 {
@@ -196,15 +197,7 @@ func decode(data []byte) (Entry, error) {
 		return Entry{}, errCodecTrailing
 	}
 
-	// An append to a full slice allocates and copies without first
-	// zeroing what it copies over, as a make and two copies would.
-	var buf []byte
-	if bodyLen > 0 {
-		buf = append(payload[:headEnd:headEnd], payload[bodyOff:bodyOff+bodyLen]...)
-	} else {
-		buf = slices.Clone(payload[:headEnd])
-	}
-	hs := unsafe.String(&buf[0], headEnd)
+	hs := string(payload[:headEnd])
 	out.ETag = hs[etagOff : etagOff+etagLen]
 	if nfields > 0 {
 		out.Header = make(http.Header, nfields)
@@ -223,7 +216,7 @@ func decode(data []byte) (Entry, error) {
 		}
 	}
 	if bodyLen > 0 {
-		out.Body = buf[headEnd:len(buf):len(buf)]
+		out.Body = slices.Clone(payload[bodyOff : bodyOff+bodyLen])
 	}
 	return out, nil
 }
