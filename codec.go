@@ -26,7 +26,7 @@ import (
 // where string is a uvarint length followed by the bytes and time is a varint
 // of Unix seconds and a uvarint of nanoseconds, which spans any year (Unix
 // nanoseconds alone would wrap outside 1678–2262). Body comes last so a
-// decoder can copy the head in one string and the body in one slice. The
+// decoder can find where the head ends and copy head and body in one go. The
 // checksum turns a flipped bit in a store into a miss rather than a wrong page.
 const (
 	codecMagic   = "GCE"
@@ -111,11 +111,10 @@ func appendString(b []byte, s string) []byte {
 
 // UnmarshalBinary decodes what MarshalBinary produced. Corrupt, truncated or
 // foreign input, and input from another format version, give an error, never
-// a panic and never a partly filled entry. It does not retain data: the head
-// is copied into one string that every header value slices, and the body into
-// one slice, so a decode costs a handful of allocations whatever the headers.
+// a panic and never a partly filled entry. It does not retain data (see
+// decode), and a decode costs a handful of allocations whatever the headers.
 func (e *Entry) UnmarshalBinary(data []byte) error {
-	out, err := decode(data, func(n int) string { return string(data[:n]) })
+	out, err := decode(data)
 	if err != nil {
 		return err
 	}
@@ -124,21 +123,28 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 }
 
 // DecodeEntry decodes what MarshalBinary produced from a string — the form in
-// which go-redis returns a value — without copying it first: the entry's
-// ETag and header values are substrings of s (which Go strings make safe to
-// keep), and only the body is copied. Errors are those of UnmarshalBinary.
+// which go-redis returns a value — without copying it first. The entry does
+// not keep s: a store that holds decoded entries (tiered's local tier) holds
+// what they weigh, not their Redis replies beside them. Errors are those of
+// UnmarshalBinary.
 func DecodeEntry(s string) (*Entry, error) {
-	data := unsafe.Slice(unsafe.StringData(s), len(s)) // read only, for the checksum and varints
-	out, err := decode(data, func(n int) string { return s[:n] })
+	data := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+	out, err := decode(data)
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// decode parses data; head(n) returns data[:n] as a string, the one the
-// entry's strings will share.
-func decode(data []byte, head func(n int) string) (Entry, error) {
+// decode parses data, which it only reads and does not retain: the head up
+// to the body is copied into one string, which the ETag and header strings
+// are views of, and the body into a slice of its own. So an entry holds its
+// own bytes once, and the input — a whole Redis reply — can be collected.
+// One allocation for the head and one for the body is what measured
+// cheapest: a single buffer for both saves the small one but pushes a body
+// at a size-class limit into the next class (a 32 KiB body into the large
+// object path, 8 KiB more), see BENCHMARKS.md.
+func decode(data []byte) (Entry, error) {
 	var out Entry
 	if len(data) < len(codecMagic)+1+4 {
 		return out, errCodecShort
@@ -191,7 +197,7 @@ func decode(data []byte, head func(n int) string) (Entry, error) {
 		return Entry{}, errCodecTrailing
 	}
 
-	hs := head(headEnd)
+	hs := string(payload[:headEnd])
 	out.ETag = hs[etagOff : etagOff+etagLen]
 	if nfields > 0 {
 		out.Header = make(http.Header, nfields)

@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"math"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -549,5 +550,93 @@ func TestDecodeEntry(t *testing.T) {
 		if _, err := DecodeEntry(string(b[:i])); err == nil {
 			t.Fatalf("DecodeEntry(first %d bytes) = nil error; want one", i)
 		}
+	}
+}
+
+// An entry decoded from a Redis reply holds its own bytes and not the reply:
+// tiered's local tier keeps decoded entries, and each would otherwise hold
+// its body twice, once in the reply its header strings point into.
+func TestDecodeEntryRetainsOnlyItself(t *testing.T) {
+	const n = 64
+	e := fullEntry()
+	e.Body = bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+	enc := mustMarshal(t, e)
+	tests := []struct {
+		name   string
+		decode func(reply []byte) *Entry
+	}{
+		{"DecodeEntry", func(reply []byte) *Entry {
+			got, err := DecodeEntry(string(reply))
+			if err != nil {
+				t.Fatalf("DecodeEntry: %v", err)
+			}
+			return got
+		}},
+		{"UnmarshalBinary", func(reply []byte) *Entry {
+			var got Entry
+			if err := got.UnmarshalBinary(slices.Clone(reply)); err != nil {
+				t.Fatalf("UnmarshalBinary: %v", err)
+			}
+			return &got
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kept := make([]*Entry, n)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for i := range kept {
+				kept[i] = tt.decode(enc) // a new reply each time, dropped at once
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+			// An entry weighs its encoding, give or take its map and
+			// slices; holding the reply too would double that.
+			limit := int64(n) * int64(len(enc)) * 5 / 4
+			if grew > limit {
+				t.Errorf("heap grew %d bytes for %d entries of %d encoded bytes; want at most %d (each holds its reply?)", grew, n, len(enc), limit)
+			}
+			for _, got := range kept {
+				if d := diffEntry(got, e); d != "" {
+					t.Fatal(d)
+				}
+			}
+			runtime.KeepAlive(kept)
+		})
+	}
+}
+
+// Body is the entry's own: writing to it, or appending, changes nothing else.
+func TestDecodedBodyIsWritable(t *testing.T) {
+	want := fullEntry()
+	got, err := DecodeEntry(string(mustMarshal(t, want)))
+	if err != nil {
+		t.Fatalf("DecodeEntry: %v", err)
+	}
+	for i := range got.Body {
+		got.Body[i] = 'x'
+	}
+	got.Body = append(got.Body, "more"...)
+	got.Body, want.Body = nil, nil
+	if d := diffEntry(got, want); d != "" {
+		t.Errorf("after writing to Body: %s", d)
+	}
+}
+
+// BenchmarkDecodeEntry is the decode of a Redis hit: from the reply string.
+func BenchmarkDecodeEntry(b *testing.B) {
+	for _, size := range []int{1 << 10, 32 << 10} {
+		b.Run(strconv.Itoa(size>>10)+"KiB", func(b *testing.B) {
+			reply := string(mustMarshal(b, benchEntry(size)))
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				if _, err := DecodeEntry(reply); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

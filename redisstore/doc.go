@@ -40,28 +40,39 @@
 //
 // # Tags
 //
-// The store is a gincache.Tagger. Each tag has an index: a set under
-// prefix+"v1:t:"+tag (hashed like a long key when the tag is long) holding
-// the Redis keys of the entries stored with it. SetTagged is one round trip —
-// a pipeline of the SET and, per tag, SADD, PEXPIRE NX and PEXPIRE GT — so an
-// index takes the TTL of its first entry and is lengthened by longer-lived
-// ones, never shortened: it expires by itself with the last of its entries,
-// and until then it may name entries that already expired, which costs a
-// purge a DEL of a missing key. An entry stored again, under other tags or
-// none, stays named by its old indexes too, so purging an old tag deletes it
-// as well (Tagger allows deleting more, never less). PEXPIRE's NX and GT need
-// Redis 7.0 or later.
+// The store is a gincache.Tagger. Each tag has an index: a sorted set under
+// prefix+"v1:t:t:"+tag (hashed like a long key when the tag is long) holding
+// the Redis keys of the entries stored with it, each scored with its entry's
+// expiry in Unix milliseconds. SetTagged is one round trip — a pipeline of
+// the SET and, per tag, ZADD, ZREMRANGEBYSCORE of the members that expired
+// (more than a few seconds ago, for clock skew), PEXPIRE NX and PEXPIRE GT —
+// so an index holds the live entries of its tag, not every entry ever
+// stored with it, and expires by itself a few seconds after the last of
+// them. An entry stored again, under other tags or none, stays named by its
+// old indexes until it expires, so purging an old tag deletes it as well
+// (Tagger allows deleting more, never less). PEXPIRE's NX and GT need Redis
+// 7.0 or later. Older versions kept a plain set under prefix+"v1:t:"+tag,
+// which a purge still reads (SSCAN) and which expires by itself.
 //
-// PurgeTags reads the indexes (SMEMBERS, one pipeline), removes from each
-// the members it read (SREM; Redis drops an emptied set) and deletes those
-// entries: two round trips on one server, three on a cluster, and no scan of
-// the keyspace. Pipelines, not transactions, are used throughout because on a
-// cluster an entry and its indexes live in different slots. On one server
-// this is exact: once a purge returns, no entry stored before it began
-// carries a purged tag. On a cluster a store and a purge of the same entry
-// that race each other within one round trip can leave that entry in place
-// until its TTL ends, because a pipeline's commands reach different nodes in
-// no set order.
+// PurgeTags reads the indexes in chunks of 1000: each round is one
+// pipeline under a deadline of its own (the per-call one, at least 1 s), removing from the indexes the
+// chunk the last round read (ZREM), deleting those entries (in the next
+// round on a cluster) and reading the next chunk (ZRANGE), so purging n
+// entries is about n/1000 + 1 round trips (+2 on a cluster), the whole
+// under the caller's deadline (5 s when it has none), and no scan of the
+// keyspace. A purge cut short returns an error and puts back what it had
+// removed but perhaps not deleted. Pipelines, not transactions, are used throughout because on
+// a cluster an entry and its indexes live in different slots. On one
+// server this is exact: once a purge returns nil, no entry stored before
+// it began carries a purged tag. On a cluster a store and a purge of the
+// same entry that race each other within one round trip can leave that
+// entry in place until its TTL ends, because a pipeline's commands reach
+// different nodes in no set order.
+//
+// Under maxmemory, an index outlives its entries by a few seconds, so the
+// volatile-ttl policy evicts entries first; the LRU and LFU policies may
+// evict an index whose entries are still read, and a purge of its tag then
+// misses them until they expire (see SetTagged).
 //
 // # Locks
 //

@@ -100,17 +100,17 @@ func ExampleStore_PurgeTags() {
 	page := &gincache.Entry{Status: http.StatusOK, Body: []byte("<h1>Item 42</h1>")}
 	_ = store.SetTagged(ctx, "example.com/items/42", page, time.Minute, []string{"item:42"})
 	_ = store.SetTagged(ctx, "example.com/items", page, 5*time.Minute, []string{"item:42", "item:7"})
-	fmt.Println(mr.Members("shop:v1:t:item:42"))
-	fmt.Println(mr.TTL("shop:v1:t:item:42"))
+	fmt.Println(mr.ZMembers("shop:v1:t:t:item:42")) // by expiry
+	fmt.Println(mr.TTL("shop:v1:t:t:item:42"))      // the longest entry's, and 5s
 
 	if err := store.PurgeTags(ctx, "item:42"); err != nil {
 		panic(err)
 	}
 	_, err = store.Get(ctx, "example.com/items")
-	fmt.Println(errors.Is(err, gincache.ErrNotFound), mr.Exists("shop:v1:t:item:42"))
+	fmt.Println(errors.Is(err, gincache.ErrNotFound), mr.Exists("shop:v1:t:t:item:42"))
 	// Output:
-	// [shop:v1:example.com/items shop:v1:example.com/items/42] <nil>
-	// 5m0s
+	// [shop:v1:example.com/items/42 shop:v1:example.com/items] <nil>
+	// 5m5s
 	// true false
 }
 

@@ -101,14 +101,25 @@ func deletePrefix(t *testing.T, c redis.UniversalClient, prefix string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		del := func(ctx context.Context, node *redis.Client) error {
-			iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-			for iter.Next(ctx) {
-				// One key a DEL: keys of a cluster node span slots.
-				if err := node.Del(ctx, iter.Val()).Err(); err != nil {
+			for cursor := uint64(0); ; {
+				keys, next, err := node.Scan(ctx, cursor, prefix+"*", 1000).Result()
+				if err != nil {
 					return err
 				}
+				// One key a DEL, since keys of a cluster node span slots,
+				// a page of them a pipeline.
+				if _, err := node.Pipelined(ctx, func(p redis.Pipeliner) error {
+					for _, k := range keys {
+						p.Del(ctx, k)
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+				if cursor = next; cursor == 0 {
+					return nil
+				}
 			}
-			return iter.Err()
 		}
 		var err error
 		switch c := c.(type) {

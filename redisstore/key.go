@@ -22,9 +22,17 @@ const maxKeyLen = 200
 const (
 	// hashedTag starts the hashed form of a name: "h:" and 64 hex digits.
 	hashedTag = "h:"
-	// tagSpace holds tag indexes: one set per tag of the Redis keys of the
-	// entries stored with it.
+	// tagSpace held the tag indexes of older versions, one set per tag.
+	// Nothing writes there now; a purge still reads it (see PurgeTags)
+	// until the last of them has expired.
 	tagSpace = "t:"
+	// indexSpace holds tag indexes: one sorted set per tag of the Redis
+	// keys of the entries stored with it (see SetTagged). It lies inside
+	// tagSpace where no older version wrote: there a tag starting with
+	// "t:" was reserved, so hashed, and its index named "t:h:". So an
+	// index never meets a set of the old layout under its name, which
+	// would fail every store of the tag with WRONGTYPE.
+	indexSpace = tagSpace + "t:"
 	// lockSpace holds the render locks of Locker.
 	lockSpace = "l:"
 )
@@ -41,6 +49,13 @@ func (s *Store) redisKey(key string) (rk string, hashed bool) {
 // frame: two tags whose hashes collide share an index, and a purge of one
 // deletes the other's entries too, which Tagger allows.
 func (s *Store) tagKey(tag string) string {
+	k, _ := s.spaceKey(indexSpace, tag)
+	return k
+}
+
+// legacyTagKey returns the Redis key of the set that older versions kept
+// as the index of tag.
+func (s *Store) legacyTagKey(tag string) string {
 	k, _ := s.spaceKey(tagSpace, tag)
 	return k
 }

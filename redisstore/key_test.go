@@ -68,10 +68,13 @@ func TestTagAndLockKeys(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"tag", s.tagKey("user:42"), "app:v1:t:user:42"},
-		{"emptyTag", s.tagKey(""), "app:v1:t:"},
-		{"longTag", s.tagKey(long), hashed("t:", long)},
-		{"tagLooksHashed", s.tagKey("h:x"), hashed("t:", "h:x")},
+		{"tag", s.tagKey("user:42"), "app:v1:t:t:user:42"},
+		{"emptyTag", s.tagKey(""), "app:v1:t:t:"},
+		{"longTag", s.tagKey(long), hashed("t:t:", long)},
+		{"tagLooksHashed", s.tagKey("h:x"), hashed("t:t:", "h:x")},
+		{"tagLooksLikeATag", s.tagKey("t:x"), hashed("t:t:", "t:x")},
+		{"legacyTag", s.legacyTagKey("user:42"), "app:v1:t:user:42"},
+		{"legacyLongTag", s.legacyTagKey(long), hashed("t:", long)},
 		{"lock", s.lockKey("example.com/"), "app:v1:l:example.com/"},
 		{"longLock", s.lockKey(long), hashed("l:", long)},
 	}

@@ -25,6 +25,7 @@ type Store struct {
 	timeout time.Duration
 	hash    func(string) [sha256.Size]byte // names hashed keys; tests force collisions with it
 	multi   bool                           // one DEL may name many keys: client is a single server
+	now     func() time.Time               // scores index members with expiry times
 	brk     *breaker
 	log     *failureLog
 	stats   counters
@@ -56,6 +57,7 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		timeout: c.timeout,
 		hash:    sha256Key,
 		multi:   multi,
+		now:     c.now,
 		brk:     newBreaker(c.threshold, c.backoff, c.maxBackoff, c.now),
 		log:     &failureLog{logger: c.logger, now: c.now},
 	}
@@ -197,12 +199,17 @@ func (s *Store) Stats() Stats { return s.stats.snapshot() }
 // accounts for its outcome. It returns fn's error, redis.Nil as it is and
 // others wrapped, or ErrUnavailable when the breaker refused the call.
 func (s *Store) do(ctx context.Context, op string, fn func(context.Context) error) error {
+	return s.doWithin(ctx, op, s.timeout, fn)
+}
+
+// doWithin is do with a deadline of d instead of the store's.
+func (s *Store) doWithin(ctx context.Context, op string, d time.Duration, fn func(context.Context) error) error {
 	ok, probe := s.brk.allow()
 	if !ok {
 		s.stats.skipped.Add(1)
 		return ErrUnavailable
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	cctx, cancel := context.WithTimeout(ctx, d)
 	err := fn(cctx)
 	cancel()
 	switch {

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"time"
 
@@ -10,21 +9,46 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// batch bounds the keys one DEL or SREM names, so purging a tag with many
-// entries never holds Redis in one long command.
+// batch bounds the members one pop of an index takes, and so the keys one
+// round of a purge deletes: purging a tag with many entries never holds
+// Redis in one long command, and each round fits the store's deadline.
 const batch = 1000
 
+// clockSlack is how long past its expiry, by the storing replica's clock, a
+// member stays in its index. Scores are computed on the replicas, whose
+// clocks differ from each other and from the server's by a little, and an
+// entry expires in Redis a round trip after its score says: without the
+// slack a replica whose clock runs ahead would drop members of entries
+// still alive, and a purge would miss them. It also keeps an index alive
+// that long after its last entry (see SetTagged).
+const clockSlack = 5 * time.Second
+
 // SetTagged stores e under key for ttl, as Set does, and adds the entry's
-// Redis key to the index of each tag: a set under "t:" and the tag.
+// Redis key to the index of each tag.
 //
-// It is one round trip: a pipeline, not a MULTI, since on a cluster the entry
-// and the indexes live in different slots. Per tag it sends SADD, then
-// PEXPIRE NX, which gives a new index the entry's TTL, and PEXPIRE GT, which
-// lengthens an existing one to it (GT alone would leave a new set, which has
-// no TTL, without one). So an index lives as long as its longest-lived
-// entry and then expires by itself; in the meantime it may name entries that
-// expired, which a purge deletes harmlessly. The SET comes first in the
-// pipeline, so on one server a purge that sees the index entry also sees
+// An index is a sorted set under "t:t:" and the tag whose members are the
+// Redis keys of entries, each scored with its entry's expiry in Unix
+// milliseconds. Each store also drops the members that expired more than
+// clockSlack ago (ZREMRANGEBYSCORE -inf now-slack), so an index holds the
+// entries alive now and those of the last few seconds, not every entry ever
+// stored with its tag: the cost is amortised over the stores that made the
+// members, however many queries a path has. A purge (see PurgeTags) reads
+// the index in chunks.
+//
+// The index's own TTL is that of its longest-lived entry plus clockSlack:
+// PEXPIRE NX gives a new index one, PEXPIRE GT lengthens an existing one
+// (GT alone would leave a new index, which has no TTL, without one). So an
+// index outlives its entries, then expires by itself, and under a
+// volatile-ttl maxmemory policy Redis evicts entries before the index that
+// names them. Under the LRU and LFU policies an index is as recent as its
+// tag's latest store, and Redis may evict it while entries it names are
+// still read: those entries are then out of reach of a purge of the tag
+// and are served until their own TTL. Entries stored after the eviction
+// start a new index, which purges reach.
+//
+// It is one round trip: a pipeline, not a MULTI, since on a cluster the
+// entry and the indexes live in different slots. The SET comes first in the
+// pipeline, so on one server a purge that sees the index member also sees
 // the entry.
 func (s *Store) SetTagged(ctx context.Context, key string, e *gincache.Entry, ttl time.Duration, tags []string) error {
 	if len(tags) == 0 {
@@ -38,100 +62,27 @@ func (s *Store) SetTagged(ctx context.Context, key string, e *gincache.Entry, tt
 	for i, tag := range tags {
 		tks[i] = s.tagKey(tag)
 	}
-	ms := strconv.FormatInt(ttl.Milliseconds(), 10)
+	now := s.now()
 	return s.do(ctx, "set", func(ctx context.Context) error {
 		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, rk, data, ttl)
-			for _, tk := range tks {
-				p.SAdd(ctx, tk, rk)
-				p.Do(ctx, "pexpire", tk, ms, "nx")
-				p.Do(ctx, "pexpire", tk, ms, "gt")
-			}
+			queueTagged(ctx, p, rk, data, ttl, tks, now)
 			return nil
 		})
 		return err
 	})
 }
 
-// PurgeTags deletes every entry stored with any of tags, reading the tags'
-// indexes (SMEMBERS, one pipeline) and then deleting what they name; it never
-// scans the keyspace. Unknown tags are not an error.
-//
-// It removes from each index only the members it read (SREM), and Redis
-// drops an index left empty: deleting the index instead would also drop an
-// entry added between the read and the delete, which no later purge could
-// find. The SREMs go before the DELs — in the same pipeline on one server,
-// in a round trip of their own on a cluster, whose pipeline runs nodes in
-// parallel — so an entry stored again meanwhile is either deleted or left in
-// the index.
-func (s *Store) PurgeTags(ctx context.Context, tags ...string) error {
-	if len(tags) == 0 {
-		return nil
+// queueTagged queues on p the commands that store data under rk for ttl and
+// index it under the keys tks, at the time now.
+func queueTagged(ctx context.Context, p redis.Pipeliner, rk string, data []byte, ttl time.Duration, tks []string, now time.Time) {
+	expiry := float64(now.Add(ttl).UnixMilli())
+	trim := "(" + strconv.FormatInt(now.Add(-clockSlack).UnixMilli(), 10)
+	ms := strconv.FormatInt((ttl + clockSlack).Milliseconds(), 10)
+	p.Set(ctx, rk, data, ttl)
+	for _, tk := range tks {
+		p.ZAdd(ctx, tk, redis.Z{Score: expiry, Member: rk})
+		p.ZRemRangeByScore(ctx, tk, "-inf", trim)
+		p.Do(ctx, "pexpire", tk, ms, "nx")
+		p.Do(ctx, "pexpire", tk, ms, "gt")
 	}
-	tks := make([]string, len(tags))
-	for i, tag := range tags {
-		tks[i] = s.tagKey(tag)
-	}
-	return s.do(ctx, "purge", func(ctx context.Context) error {
-		reads := make([]*redis.StringSliceCmd, len(tks))
-		if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, tk := range tks {
-				reads[i] = p.SMembers(ctx, tk)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		var keys []string
-		seen := make(map[string]bool)
-		for _, r := range reads {
-			for _, k := range r.Val() {
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
-		}
-		if len(keys) == 0 {
-			return nil
-		}
-		srem := func(p redis.Pipeliner) {
-			for i, r := range reads {
-				for members := range slices.Chunk(r.Val(), batch) {
-					p.SRem(ctx, tks[i], anys(members)...)
-				}
-			}
-		}
-		if s.multi {
-			_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-				srem(p)
-				for ks := range slices.Chunk(keys, batch) {
-					p.Del(ctx, ks...)
-				}
-				return nil
-			})
-			return err
-		}
-		if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			srem(p)
-			return nil
-		}); err != nil {
-			return err
-		}
-		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, k := range keys {
-				p.Del(ctx, k) // one a key: a cluster's keys span slots
-			}
-			return nil
-		})
-		return err
-	})
-}
-
-func anys(ss []string) []any {
-	a := make([]any, len(ss))
-	for i, s := range ss {
-		a[i] = s
-	}
-	return a
 }

@@ -281,6 +281,7 @@ func RunTagger(t *testing.T, h Harness) {
 		{"NonPositiveTTL", testTaggedNonPositiveTTL},
 		{"Expiry", testTaggedExpiry},
 		{"Concurrent", testTaggedConcurrent},
+		{"PurgeMany", testPurgeMany},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, h) })
@@ -525,6 +526,24 @@ func testTaggedConcurrent(t *testing.T, h Harness) {
 	for _, k := range taggedKeys {
 		mustMiss(t, store(s), k)
 	}
+}
+
+// testPurgeMany: a purge of a tag with more entries than a store reads in
+// one go (redisstore reads its indexes 1000 at a time) deletes every one
+// and returns nil, and leaves entries of other tags alone.
+func testPurgeMany(t *testing.T, h Harness) {
+	s := newTagger(t, h)
+	const n = 2500
+	e := Sample("x")
+	for i := range n {
+		mustSetTagged(t, s, fmt.Sprintf("example.com/items?q=%d", i), e, time.Minute, "path:example.com/items")
+	}
+	mustSetTagged(t, s, "example.com/other", Sample("other"), time.Minute, "path:example.com/other")
+	mustPurge(t, s, "path:example.com/items")
+	for i := range n {
+		mustMiss(t, store(s), fmt.Sprintf("example.com/items?q=%d", i))
+	}
+	mustGet(t, store(s), "example.com/other", Sample("other"))
 }
 
 func newLocker(t *testing.T, h Harness) gincache.Locker {
