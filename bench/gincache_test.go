@@ -9,6 +9,7 @@ import (
 	"github.com/gincache/gincache"
 	"github.com/gincache/gincache/memstore"
 	"github.com/gincache/gincache/redisstore"
+	"github.com/redis/go-redis/v9"
 )
 
 // policy is every cached route's: public, a minute for clients, an hour in
@@ -99,6 +100,24 @@ func BenchmarkGincacheHit(b *testing.B) {
 					h := cachedEngine(redisstore.New(be.client, redisstore.WithPrefix(be.prefix)), path, sz.n)
 					prime(b, h, path, sz.n)
 					oneCommandPerHit(b, be, h, path)
+					hits(b, h, path, sz.n)
+				})
+			}
+		})
+		if be.name != "redis" {
+			continue
+		}
+		// The client's own timeouts bound each call (WithClientDeadlines):
+		// no context deadline, no timer, per hit.
+		b.Run("store=redis-client-deadlines", func(b *testing.B) {
+			client := redis.NewClient(&redis.Options{Addr: be.addr, ContextTimeoutEnabled: true,
+				ReadTimeout: 100 * time.Millisecond, WriteTimeout: 100 * time.Millisecond, MaxRetries: -1})
+			b.Cleanup(func() { client.Close() })
+			for _, sz := range sizes {
+				b.Run("body="+sz.name, func(b *testing.B) {
+					path := pagePath(sz.name)
+					h := cachedEngine(redisstore.New(client, redisstore.WithPrefix(be.prefix+"cd:"), redisstore.WithClientDeadlines()), path, sz.n)
+					prime(b, h, path, sz.n)
 					hits(b, h, path, sz.n)
 				})
 			}

@@ -23,6 +23,9 @@ type config struct {
 	maxBackoff time.Duration
 	logger     *slog.Logger // nil: slog.Default() when logging
 	now        func() time.Time
+	// clientDeadlines: the client's own timeouts bound every call
+	// (WithClientDeadlines), so a call gets no context deadline of ours.
+	clientDeadlines bool
 }
 
 func defaultConfig() config {
@@ -86,4 +89,19 @@ func WithLogger(l *slog.Logger) Option {
 // skip a back-off instead of sleeping through it.
 func withClock(now func() time.Time) Option {
 	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithClientDeadlines says the go-redis client's own timeouts bound every
+// call, so the store adds no context deadline of its own to gets, sets and
+// locks: on a hit that saves a timer and five allocations. New checks the
+// client: ReadTimeout and WriteTimeout must be set and no longer than the
+// store's timeout (WithTimeout, 100ms by default), and MaxRetries must be -1
+// (a retried call could otherwise take several timeouts); it panics if they
+// are not. A purge keeps its own deadlines either way.
+//
+//	client := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 100 * time.Millisecond,
+//		WriteTimeout: 100 * time.Millisecond, MaxRetries: -1, ContextTimeoutEnabled: true})
+//	store := redisstore.New(client, redisstore.WithClientDeadlines())
+func WithClientDeadlines() Option {
+	return optionFunc(func(c *config) { c.clientDeadlines = true })
 }

@@ -25,10 +25,12 @@ type Store struct {
 	timeout time.Duration
 	hash    func(string) [sha256.Size]byte // names hashed keys; tests force collisions with it
 	multi   bool                           // one DEL may name many keys: client is a single server
-	now     func() time.Time               // scores index members with expiry times
-	brk     *breaker
-	log     *failureLog
-	stats   counters
+	// clientDeadlines: the client's timeouts bound gets, sets and locks
+	clientDeadlines bool
+	now             func() time.Time // scores index members with expiry times
+	brk             *breaker
+	log             *failureLog
+	stats           counters
 }
 
 var (
@@ -60,6 +62,12 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		now:     c.now,
 		brk:     newBreaker(c.threshold, c.backoff, c.maxBackoff, c.now),
 		log:     &failureLog{logger: c.logger, now: c.now},
+	}
+	if c.clientDeadlines {
+		if err := boundedClient(client, c.timeout); err != nil {
+			panic("redisstore: WithClientDeadlines: " + err.Error())
+		}
+		s.clientDeadlines = true
 	}
 	if !contextTimeouts(client) {
 		s.log.warn("redisstore: the redis client has ContextTimeoutEnabled false, so a hung server holds each call for the client's ReadTimeout instead of the store's deadline")
@@ -199,19 +207,28 @@ func (s *Store) Stats() Stats { return s.stats.snapshot() }
 // accounts for its outcome. It returns fn's error, redis.Nil as it is and
 // others wrapped, or ErrUnavailable when the breaker refused the call.
 func (s *Store) do(ctx context.Context, op string, fn func(context.Context) error) error {
+	if s.clientDeadlines {
+		return s.doWithin(ctx, op, 0, fn)
+	}
 	return s.doWithin(ctx, op, s.timeout, fn)
 }
 
-// doWithin is do with a deadline of d instead of the store's.
+// doWithin is do with a deadline of d instead of the store's; 0: none of
+// ours (the client's timeouts bound the call, WithClientDeadlines).
 func (s *Store) doWithin(ctx context.Context, op string, d time.Duration, fn func(context.Context) error) error {
 	ok, probe := s.brk.allow()
 	if !ok {
 		s.stats.skipped.Add(1)
 		return ErrUnavailable
 	}
-	cctx, cancel := context.WithTimeout(ctx, d)
-	err := fn(cctx)
-	cancel()
+	var err error
+	if d > 0 {
+		cctx, cancel := context.WithTimeout(ctx, d)
+		err = fn(cctx)
+		cancel()
+	} else {
+		err = fn(ctx)
+	}
 	switch {
 	case err == nil || errors.Is(err, redis.Nil):
 		if s.brk.succeed(probe) {
@@ -240,4 +257,31 @@ func isWrongType(err error) bool {
 	}
 	var re redis.Error
 	return errors.As(err, &re) && strings.HasPrefix(re.Error(), "WRONGTYPE")
+}
+
+// boundedClient reports why client's own timeouts do not bound a call to d,
+// or nil when they do (WithClientDeadlines).
+func boundedClient(client redis.UniversalClient, d time.Duration) error {
+	var read, write time.Duration
+	var retries int
+	switch c := client.(type) {
+	case *redis.Client:
+		o := c.Options()
+		read, write, retries = o.ReadTimeout, o.WriteTimeout, o.MaxRetries
+	case *redis.ClusterClient:
+		o := c.Options()
+		read, write, retries = o.ReadTimeout, o.WriteTimeout, o.MaxRetries
+	case *redis.Ring:
+		o := c.Options()
+		read, write, retries = o.ReadTimeout, o.WriteTimeout, o.MaxRetries
+	default:
+		return fmt.Errorf("cannot read the timeouts of a %T", client)
+	}
+	switch {
+	case read <= 0 || read > d || write <= 0 || write > d:
+		return fmt.Errorf("the client's ReadTimeout %v and WriteTimeout %v must be set and at most the store's timeout %v", read, write, d)
+	case retries > 0: // go-redis keeps -1 as 0, and 0 (its default) as 3
+		return fmt.Errorf("the client retries %d times; set MaxRetries to -1, so a call is never retried past the timeout", retries)
+	}
+	return nil
 }
