@@ -58,8 +58,8 @@ func freshnessLifetime(status int, h http.Header, cc cacheControl, heuristic flo
 		if len(lines) != 1 {
 			return 0, true
 		}
-		expires, err := http.ParseTime(trimOWS(lines[0]))
-		if err != nil {
+		expires, ok := fieldDate(lines[0])
+		if !ok {
 			return 0, true // "especially the value 0": already expired
 		}
 		date, ok := dateOf(h)
@@ -75,8 +75,8 @@ func freshnessLifetime(status int, h http.Header, cc cacheControl, heuristic flo
 	if !ok {
 		return 0, false
 	}
-	lm, err := http.ParseTime(trimOWS(h.Get("Last-Modified")))
-	if err != nil || lm.After(date) {
+	lm, ok := fieldDate(h.Get("Last-Modified"))
+	if !ok || lm.After(date) {
 		return 0, false
 	}
 	s := math.Floor(heuristic * date.Sub(lm).Seconds())
@@ -116,8 +116,18 @@ func dateOf(h http.Header) (time.Time, bool) {
 	if len(lines) == 0 {
 		return time.Time{}, false
 	}
-	t, err := http.ParseTime(trimOWS(lines[0]))
-	return t, err == nil
+	return fieldDate(lines[0])
+}
+
+// fieldDate parses the value of a date field — Date, Expires,
+// Last-Modified — as exactly one HTTP-date (RFC 9110 §5.6.7), around
+// optional whitespace (RFC 9110 §5.5). It is as strict as If-Modified-Since
+// (parseHTTPDate): http.ParseTime also takes "Thu, 01  Dec 1994 16:00:00 GMT"
+// or a one-digit hour, and a cache that read such an Expires as a date would
+// serve as fresh a response the grammar says is already expired (RFC 9111
+// §5.3).
+func fieldDate(v string) (time.Time, bool) {
+	return parseHTTPDate(trimOWS(v))
 }
 
 // requestAllows reports whether a stored response of the given age and lifetime may be served for a

@@ -296,7 +296,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 	o := settled{cacheable: sharedStatus(x.status)}
 	if o.cacheable {
 		o.etag = normalizeETag(h.Get("Etag"))
-		if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+		if t, ok := fieldDate(h.Get("Last-Modified")); ok {
 			o.lastModified = t.UTC()
 		}
 		if bodyAllowed(x.status) && (x.req.Method != http.MethodHead || len(x.body) > 0) {
@@ -480,7 +480,7 @@ func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time
 		LastModified: old.LastModified,
 		StoredAt:     now.Add(-initialAge(h, sent, now)),
 	}
-	if t, err := http.ParseTime(merged.Get("Last-Modified")); err == nil {
+	if t, ok := fieldDate(merged.Get("Last-Modified")); ok {
 		e.LastModified = t.UTC()
 	}
 	return e, true

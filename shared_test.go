@@ -176,6 +176,22 @@ func TestSharedFreshness(t *testing.T) {
 			},
 		},
 		{
+			name: "RFC 9110 §5.6.7 an Expires with two spaces is not a date: stale",
+			hdr:  []string{"Date", httpDate(now), "Expires", "Tue, 24  Nov 2026 12:00:00 GMT"}, // the clock's next day
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}},
+				{runs: 2},
+			},
+		},
+		{
+			name: "RFC 9110 §5.6.7 an Expires with a one-digit hour is not a date: stale",
+			hdr:  []string{"Date", httpDate(now), "Expires", "Tue, 24 Nov 2026 9:00:00 GMT"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}},
+				{runs: 2},
+			},
+		},
+		{
 			name: "§4.2.1 max-age beats Expires",
 			hdr:  []string{"Cache-Control", "max-age=10", "Date", httpDate(now), "Expires", httpDate(now.Add(time.Hour))},
 			steps: []step{

@@ -94,6 +94,9 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("part one, "))
 		w.(http.Flusher).Flush()
 		_, _ = w.Write([]byte("part two"))
+	case "/bad-expires": // RFC 9110 §5.6.7: two spaces make this Expires no HTTP-date
+		h.Set("Expires", strings.Replace(u.now().Add(time.Hour).UTC().Format(http.TimeFormat), " ", "  ", 1))
+		_, _ = io.WriteString(w, "expired")
 	default:
 		http.NotFound(w, r)
 	}
@@ -307,5 +310,16 @@ func TestProxyBodies(t *testing.T) {
 		wantHeader(t, res, "Cache-Status", "gincache; fwd=uri-miss; detail=streamed")
 		r.get("/big")
 		r.wantUpstream("/big", 2) // a stream is not stored: streamed, not stored
+	})
+}
+
+// TestProxyStrictDates: an Expires that is not exactly an HTTP-date means
+// already expired (RFC 9111 §5.3, RFC 9110 §5.6.7), however close it looks.
+func TestProxyStrictDates(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/bad-expires")
+		wantHeader(t, res, "Cache-Status", "gincache; fwd=uri-miss; detail=stale")
+		r.get("/bad-expires")
+		r.wantUpstream("/bad-expires", 2)
 	})
 }
