@@ -139,8 +139,8 @@ func (r *rendering) finish() {
 	})
 	r.stored = o.entry
 	switch {
-	case o.mismatched:
-		r.mismatched304()
+	case o.mismatched: // RFC 9111 §4.3.3: ask again, unconditionally
+		r.retryUnconditional()
 		return
 	case o.validated != nil: // RFC 9111 §4.3.4: the stored response, updated, answers
 		restoreHeader(h, r.snap)
@@ -177,26 +177,6 @@ func (r *rendering) finish() {
 	} else {
 		w.WriteHeaderNow()
 	}
-}
-
-// mismatched304 answers a 304 that did not validate the stored response it
-// was asked about: the entry is dropped and the client gets a 502.
-func (r *rendering) mismatched304() {
-	rt, gc, p := r.rt, r.gc, r.p
-	h := r.w.ResponseWriter.Header()
-	keys := []string{p.key}
-	if p.shared.index != nil {
-		keys = append(keys, variantKey(p.key, p.shared.index, gc.Request.Header))
-	}
-	ctx, cancel := rt.c.deadline(gc.Request.Context())
-	if err := rt.c.delete(ctx, keys...); err != nil {
-		rt.c.fault("delete", p.key, err)
-	}
-	cancel()
-	restoreHeader(h, r.snap)
-	h[headerCacheStatus] = []string{forwardStatus(p.fwd, false, "mismatched-304")}
-	h[headerXCache] = xMiss
-	gc.AbortWithStatus(http.StatusBadGateway)
 }
 
 // staleIfErrorStatuses are the failures a stale response may replace

@@ -434,13 +434,20 @@ func updatable(k string, h http.Header) bool {
 // settle304 settles the handler's 304 to the conditional request made for
 // x.revalidate: the stored response is updated (see updatedBy304) and stored
 // again (validated, and entry when stored). A 304 whose entity-tag is not
-// the stored one cannot update it (mismatched).
+// the stored one cannot update it (mismatched): the origin no longer has
+// the stored representation, so the entry is dropped, in the request and
+// in a background refresh alike — left stale, it would be served within
+// stale-while-revalidate and revalidated in vain on every use. The request
+// then asks again without a condition (rendering.retryUnconditional;
+// RFC 9111 §4.3.3 leaves this to the cache); a refresh ends there, and
+// the next request is a miss.
 func (m sharedMode) settle304(x rendered) settled {
 	canonicalize(x.header)
 	canonicalize(x.snap)
 	e, ok := m.updatedBy304(x.revalidate, x.header, x.snap, x.sent)
 	if !ok {
-		m.rt.c.observe(x.gc, EventUncacheable, "mismatched-304", 0)
+		m.rt.c.observe(x.gc, EventUncacheable, detailMismatched304, 0)
+		m.drop(x.req, x.key, x.index)
 		return settled{mismatched: true}
 	}
 	o := settled{validated: e}
@@ -448,6 +455,22 @@ func (m sharedMode) settle304(x rendered) settled {
 		o.entry = e
 	}
 	return o
+}
+
+// drop deletes the stored response the request was served under key (its
+// variant, when index is the Vary index it was looked up under). A failure
+// is a fault: the entry then ages out, or is replaced by the next response.
+func (m sharedMode) drop(req *http.Request, key string, index *Entry) {
+	c := m.rt.c
+	keys := []string{key}
+	if index != nil {
+		keys[0] = variantKey(key, index, req.Header) // the index still serves the other variants
+	}
+	ctx, cancel := c.deadline(req.Context())
+	defer cancel()
+	if err := c.delete(ctx, keys...); err != nil {
+		c.fault("delete", key, err)
+	}
 }
 
 // updatedBy304 is old updated by a 304 with header h (RFC 9111 §4.3.4): the

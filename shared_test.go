@@ -352,14 +352,55 @@ func TestSharedRevalidation(t *testing.T) {
 			{advance: 5 * time.Second, runs: 2, checks: []check{hasBody("v2")}},
 		})
 	})
-	t.Run("§4.3.4 a 304 for another entity-tag cannot update the entry", func(t *testing.T) {
+	t.Run("§4.3.3 a 304 for another entity-tag is retried unconditionally", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`, "X-Version", "1")
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Etag": {`"other"`}, "X-Version": {"304"}}
+		e.play([]step{
+			{advance: 20 * time.Second, runs: 3, checks: []check{hasStatus(http.StatusOK), hasBody("v1"), hasHeader("X-Version", "1"),
+				hasHeader("Cache-Status", "gincache; fwd=stale; stored; detail=mismatched-304"), hasHeader("Content-Length", "2")}},
+			{advance: 5 * time.Second, runs: 3, checks: []check{hasBody("v1"), hasHeader("X-Cache", "HIT from Server")}},
+		})
+		if h := o.last(t); h.Get("If-None-Match") != "" || h.Get("If-Modified-Since") != "" {
+			t.Errorf("the retry sent If-None-Match %q, If-Modified-Since %q; want neither", h.Get("If-None-Match"), h.Get("If-Modified-Since"))
+		}
+	})
+	t.Run("§4.3.3 the retry answers the client's own validator", func(t *testing.T) {
 		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
 		e.play([]step{{runs: 1}})
 		o.notMod = http.Header{"Etag": {`"other"`}}
-		e.play([]step{
-			{advance: 20 * time.Second, runs: 2, checks: []check{hasStatus(http.StatusBadGateway), hasBody("")}},
-		})
+		e.play([]step{{advance: 20 * time.Second, hdr: []string{"If-None-Match", `"v1"`}, runs: 3, checks: []check{hasStatus(http.StatusNotModified)}}})
+	})
+	t.Run("§4.3.3 a retry that may not be stored still answers; the entry is gone", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Etag": {`"other"`}}
+		o.bodyOf = func(c *gin.Context) string { c.Header("Cache-Control", "no-store"); return "v2" }
+		e.play([]step{{advance: 20 * time.Second, runs: 3, checks: []check{hasStatus(http.StatusOK), hasBody("v2"),
+			hasHeader("Cache-Status", "gincache; fwd=stale; detail=cache-control")}}})
 		e.wantStored(0)
+	})
+	t.Run("§4.3.3 a mismatched 304 drops only its own variant", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=10", "Etag", `"v1"`, "Vary", "Accept-Language")
+		o.bodyOf = func(c *gin.Context) string { return "lang=" + c.GetHeader("Accept-Language") }
+		en, fr := []string{"Accept-Language", "en"}, []string{"Accept-Language", "fr", "Cache-Control", "max-stale"}
+		e.play([]step{{hdr: en, runs: 1}, {hdr: fr, runs: 2}})
+		o.notMod = http.Header{"Etag": {`"other"`}}
+		e.play([]step{
+			{advance: 20 * time.Second, hdr: en, runs: 4, checks: []check{hasBody("lang=en"), hasHeader("Cache-Status", "gincache; fwd=stale; stored; detail=mismatched-304")}},
+			{hdr: fr, runs: 4, checks: []check{hasBody("lang=fr"), hasHeader("Cache-Status", "gincache; hit; ttl=-10; detail=max-stale")}},
+		})
+	})
+	t.Run("§4.3.3 a mismatched 304 in a background refresh drops the entry", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10, stale-while-revalidate=60", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Etag": {`"other"`}}
+		e.clock.Advance(20 * time.Second)
+		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "gincache; hit; ttl=-10; detail=stale-while-revalidate"))
+		e.cache.Wait()
+		e.wantRuns(2)
+		e.wantStored(0)
+		e.play([]step{{runs: 3, checks: []check{hasBody("v1"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}}})
 	})
 	t.Run("the client's validators never reach the origin on a storable miss", func(t *testing.T) {
 		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)

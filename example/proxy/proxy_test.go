@@ -97,6 +97,15 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/bad-expires": // RFC 9110 §5.6.7: two spaces make this Expires no HTTP-date
 		h.Set("Expires", strings.Replace(u.now().Add(time.Hour).UTC().Format(http.TimeFormat), " ", "  ", 1))
 		_, _ = io.WriteString(w, "expired")
+	case "/mismatch": // a 304 that names another entity-tag than the one asked about
+		h.Set("Cache-Control", "max-age=10")
+		if r.Header.Get("If-None-Match") != "" {
+			h.Set("Etag", `"other"`)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h.Set("Etag", `"full"`)
+		_, _ = io.WriteString(w, "full")
 	default:
 		http.NotFound(w, r)
 	}
@@ -321,5 +330,26 @@ func TestProxyStrictDates(t *testing.T) {
 		wantHeader(t, res, "Cache-Status", "gincache; fwd=uri-miss; detail=stale")
 		r.get("/bad-expires")
 		r.wantUpstream("/bad-expires", 2)
+	})
+}
+
+// TestProxyMismatched304: a 304 that does not validate the stored response
+// is not an answer: the proxy asks again without a condition and serves
+// (and stores) that (RFC 9111 §4.3.3, §4.3.4).
+func TestProxyMismatched304(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		r.get("/mismatch")
+		r.clock.Advance(20 * time.Second)
+		res, body := r.get("/mismatch")
+		if res.StatusCode != http.StatusOK || body != "full" {
+			t.Errorf("after a mismatched 304: %d %q; want 200 \"full\"", res.StatusCode, body)
+		}
+		wantHeader(t, res, "Cache-Status", "gincache; fwd=stale; stored; detail=mismatched-304")
+		r.wantUpstream("/mismatch", 3)
+		if got := r.up.inm["/mismatch"]; got != "" {
+			t.Errorf("the retry sent If-None-Match %q; want none", got)
+		}
+		r.get("/mismatch") // stored by the retry
+		r.wantUpstream("/mismatch", 3)
 	})
 }
