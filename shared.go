@@ -296,9 +296,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 	o := settled{cacheable: sharedStatus(x.status)}
 	if o.cacheable {
 		o.etag = normalizeETag(h.Get("Etag"))
-		if t, ok := fieldDate(h.Get("Last-Modified")); ok {
-			o.lastModified = t.UTC()
-		}
+		o.lastModified = modifiedAt(h, now)
 		if bodyAllowed(x.status) && (x.req.Method != http.MethodHead || len(x.body) > 0) {
 			h["Content-Length"] = []string{strconv.Itoa(len(x.body))}
 		}
@@ -500,13 +498,26 @@ func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time
 		Header:       merged,
 		Body:         old.Body,
 		ETag:         cmp.Or(old.ETag, tag),
-		LastModified: old.LastModified,
+		LastModified: modifiedAt(merged, now),
 		StoredAt:     now.Add(-initialAge(h, sent, now)),
 	}
-	if t, ok := fieldDate(merged.Get("Last-Modified")); ok {
-		e.LastModified = t.UTC()
-	}
 	return e, true
+}
+
+// modifiedAt is the time a request's If-Modified-Since is compared with
+// for a stored response with header h (Entry.LastModified): its
+// Last-Modified; without a valid one its Date, or else the time it came,
+// received (RFC 9111 §4.3.2, RFC 9110 §13.1.3). So a client revalidating a
+// response that never had a Last-Modified, by the Date it was sent, gets its
+// 304 from the cache.
+func modifiedAt(h http.Header, received time.Time) time.Time {
+	if t, ok := fieldDate(h.Get("Last-Modified")); ok {
+		return t.UTC()
+	}
+	if t, ok := dateOf(h); ok {
+		return t.UTC()
+	}
+	return received.UTC().Truncate(time.Second)
 }
 
 // storeUpdated stores a response updated by a 304 when it may still be

@@ -342,6 +342,38 @@ func TestSharedRevalidation(t *testing.T) {
 			}},
 		})
 	})
+	t.Run("§4.3.2 If-Modified-Since without a stored Last-Modified is evaluated against Date", func(t *testing.T) {
+		date := newClock().Now().Add(-time.Minute)
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=600", "Date", httpDate(date))
+		e.play([]step{
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date)}, checks: []check{hasStatus(http.StatusNotModified), noHeader("Last-Modified")}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date)}, checks: []check{hasStatus(http.StatusNotModified), hasHeader("Date", httpDate(date))}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date.Add(time.Hour))}, checks: []check{hasStatus(http.StatusNotModified)}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date.Add(-time.Second))}, checks: []check{hasStatus(http.StatusOK), hasBody("v1")}},
+			{runs: 1, hdr: []string{"If-Modified-Since", "Mon, 23 Nov 2026 1:59:00 GMT"}, checks: []check{hasStatus(http.StatusOK)}}, // RFC 9110 §13.1.3: not a date, ignored
+		})
+	})
+	t.Run("§4.3.2 a stored Last-Modified still decides If-Modified-Since", func(t *testing.T) {
+		now := newClock().Now()
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=600", "Date", httpDate(now), "Last-Modified", httpDate(now.Add(-time.Hour)))
+		e.play([]step{
+			{runs: 1},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(now.Add(-time.Hour))}, checks: []check{hasStatus(http.StatusNotModified)}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(now.Add(-2 * time.Hour))}, checks: []check{hasStatus(http.StatusOK)}},
+		})
+	})
+	t.Run("§4.3.2 after a 304 the updated Date is the one compared", func(t *testing.T) {
+		start := newClock().Now()
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`, "Date", httpDate(start))
+		e.play([]step{{runs: 1}})
+		later := start.Add(20 * time.Second)
+		o.notMod = http.Header{"Cache-Control": {"max-age=600"}, "Etag": {`"v1"`}, "Date": {httpDate(later)}}
+		e.play([]step{
+			{advance: 20 * time.Second, runs: 2},
+			{runs: 2, hdr: []string{"If-Modified-Since", httpDate(later)}, checks: []check{hasStatus(http.StatusNotModified)}},
+			{runs: 2, hdr: []string{"If-Modified-Since", httpDate(start.Add(10 * time.Second))}, checks: []check{hasStatus(http.StatusOK)}},
+		})
+	})
 	t.Run("a changed response replaces the stored one", func(t *testing.T) {
 		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
 		e.play([]step{{runs: 1}})

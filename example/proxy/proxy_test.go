@@ -353,3 +353,22 @@ func TestProxyMismatched304(t *testing.T) {
 		r.wantUpstream("/mismatch", 3)
 	})
 }
+
+// TestProxyIfModifiedSinceDate: /fresh has no Last-Modified; a client that
+// revalidates it by its Date gets a 304 from the proxy (RFC 9111 §4.3.2).
+func TestProxyIfModifiedSinceDate(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/fresh")
+		date := res.Header.Get("Date")
+		r.clock.Advance(5 * time.Second)
+		res, body := r.get("/fresh", "If-Modified-Since", date)
+		if res.StatusCode != http.StatusNotModified || body != "" {
+			t.Errorf("If-Modified-Since its Date: %d %q; want 304 and no body", res.StatusCode, body)
+		}
+		res, _ = r.get("/fresh", "If-Modified-Since", r.clock.Now().Add(-time.Hour).UTC().Format(http.TimeFormat))
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("If-Modified-Since an hour before its Date: %d; want 200", res.StatusCode)
+		}
+		r.wantUpstream("/fresh", 1)
+	})
+}
