@@ -116,7 +116,7 @@ func (r *rendering) streamHeaders() {
 	if r.p.detail == detailRequestBody {
 		h["Cache-Control"] = noStoreCC
 	}
-	h[headerCacheStatus] = []string{forwardStatus(r.p.fwd, false, "streamed")}
+	h[headerCacheStatus] = r.rt.cacheStatus(h, r.snap, forwardStatus(r.p.fwd, false, "streamed"))
 	h[headerXCache] = xMiss
 }
 
@@ -143,16 +143,16 @@ func (r *rendering) finish() {
 		r.retryUnconditional()
 		return
 	case o.validated != nil: // RFC 9111 §4.3.4: the stored response, updated, answers
+		cs := rt.cacheStatus(h, r.snap, forwardStatus(p.fwd, o.entry != nil, "")+"; fwd-status=304")
 		restoreHeader(h, r.snap)
-		cs := forwardStatus(p.fwd, o.entry != nil, "") + "; fwd-status=304"
-		rt.replayWith(gc, o.validated, servedRevalidated, rt.c.cfg.now().Sub(o.validated.StoredAt), []string{cs})
+		rt.replayWith(gc, o.validated, servedRevalidated, rt.c.cfg.now().Sub(o.validated.StoredAt), cs)
 		return
 	}
 	detail := p.detail
 	if o.detail != "" {
 		detail = o.detail
 	}
-	h[headerCacheStatus] = []string{forwardStatus(p.fwd, o.entry != nil, detail)}
+	h[headerCacheStatus] = rt.cacheStatus(h, r.snap, forwardStatus(p.fwd, o.entry != nil, detail))
 	if p.detail == detailRequestBody {
 		h["Cache-Control"] = noStoreCC // nor may a cache after this one (hasContent)
 	}

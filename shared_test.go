@@ -1154,3 +1154,39 @@ func TestSharedHardRefreshStorm(t *testing.T) {
 		runAll(t, w, hasStatus(200), hasBody("page"), hasHeader("Age", "0"))
 	}
 }
+
+// TestSharedCacheStatus: a SharedCache route appends its member to the
+// Cache-Status its upstream sent (RFC 9211 §2); from the store it sends its
+// own alone, since the upstream did not see that request.
+func TestSharedCacheStatus(t *testing.T) {
+	t.Run("RFC 9211 §2 appended to the upstream's list, in one line", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`,
+			"Cache-Status", "origin-cache; hit", "Cache-Status", "edge; fwd=uri-miss,")
+		e.play([]step{
+			{runs: 1, checks: []check{hasHeader("Cache-Status", "origin-cache; hit, edge; fwd=uri-miss, gincache; fwd=uri-miss; stored")}},
+			{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; hit; ttl=10")}},
+		})
+	})
+	t.Run("RFC 9211 §2 a 304's member precedes the revalidation's", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Cache-Control": {"max-age=10"}, "Etag": {`"v1"`}, "Cache-Status": {"origin-cache; hit"}}
+		e.play([]step{{advance: 20 * time.Second, runs: 2, checks: []check{
+			hasHeader("Cache-Status", "origin-cache; hit, gincache; fwd=stale; stored; fwd-status=304")}}})
+	})
+	t.Run("RFC 9211 §2 a streamed response appends too", func(t *testing.T) {
+		e := newEnv(t, sharedPolicy, func(c *gin.Context) {
+			c.Header("Cache-Status", "origin-cache; fwd=uri-miss")
+			c.String(http.StatusOK, "data: x\n\n")
+			c.Writer.Flush()
+		})
+		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "origin-cache; fwd=uri-miss, gincache; fwd=uri-miss; detail=streamed"))
+	})
+	t.Run("a fixed-policy route's member replaces its handler's", func(t *testing.T) {
+		e := newEnv(t, gincache.Policy{Public: true, ServerTTL: time.Minute}, func(c *gin.Context) {
+			c.Header("Cache-Status", "origin-cache; hit")
+			c.String(http.StatusOK, "x")
+		})
+		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+	})
+}

@@ -106,6 +106,10 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		h.Set("Etag", `"full"`)
 		_, _ = io.WriteString(w, "full")
+	case "/chain": // behind a cache of its own
+		h.Set("Cache-Control", "max-age=60")
+		h.Set("Cache-Status", "origin-cache; hit")
+		_, _ = io.WriteString(w, "chain")
 	default:
 		http.NotFound(w, r)
 	}
@@ -370,5 +374,16 @@ func TestProxyIfModifiedSinceDate(t *testing.T) {
 			t.Errorf("If-Modified-Since an hour before its Date: %d; want 200", res.StatusCode)
 		}
 		r.wantUpstream("/fresh", 1)
+	})
+}
+
+// TestProxyCacheStatusChain: the proxy appends its Cache-Status member to
+// the upstream's (RFC 9211 §2); a hit carries its own alone.
+func TestProxyCacheStatusChain(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/chain")
+		wantHeader(t, res, "Cache-Status", "origin-cache; hit, gincache; fwd=uri-miss; stored")
+		res, _ = r.get("/chain")
+		wantHeader(t, res, "Cache-Status", "gincache; hit; ttl=60")
 	})
 }
