@@ -31,6 +31,7 @@ type delta struct {
 // duplicates also set invalid.
 type cacheControl struct {
 	noStore, noCache, private, public, mustRevalidate, proxyRevalidate, onlyIfCached, immutable, noTransform bool
+	mustUnderstand                                                                                           bool // §5.2.2.3
 
 	noCacheFields, privateFields []string // the qualified forms' field names, canonical (§5.2.2.4, §5.2.2.7); nil when unqualified
 
@@ -95,6 +96,8 @@ func parseCacheControl(lines []string) cacheControl {
 				cc.proxyRevalidate = true // §5.2.2.8
 			case strings.EqualFold(name, "only-if-cached"):
 				cc.onlyIfCached = true // §5.2.1.7
+			case strings.EqualFold(name, "must-understand"):
+				cc.mustUnderstand = true // §5.2.2.3
 			case strings.EqualFold(name, "no-transform"):
 				cc.noTransform = true // §5.2.1.6, §5.2.2.6
 			case strings.EqualFold(name, "immutable"):

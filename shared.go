@@ -18,12 +18,22 @@ import (
 // stored. This file holds its decision tree; the render, the coalescing and
 // the replay are the ones every route uses.
 
-// sharedStatus reports whether a SharedCache route stores a response of this
-// status: one RFC 9110 §15.1 calls heuristically cacheable, but 206
-// (RFC 9110 §14), or the redirect 302 or 307, which are stored only with
-// an explicit lifetime (RFC 9111 §3: the cache must understand the status).
-// Any other status passes through untouched.
+// sharedStatus reports whether a SharedCache route may store a response of
+// this status: any final status (RFC 9111 §3), but 206, whose parts this
+// cache does not combine (RFC 9111 §3.3, RFC 9110 §14), and 304, which only
+// updates a stored response (§4.3.4). Whether it is stored then depends on
+// its directives: a status that is not heuristically cacheable needs an
+// explicit lifetime or public (storable), and one this cache does not
+// understand is never stored with must-understand (understoodStatus).
 func sharedStatus(status int) bool {
+	return status >= 200 && status <= 599 && status != http.StatusPartialContent && status != http.StatusNotModified
+}
+
+// understoodStatus reports whether this cache understands the caching
+// requirements of a status (RFC 9111 §5.2.2.3): the heuristically cacheable
+// ones it stores (RFC 9110 §15.1, without 206), and the redirects 302 and
+// 307, which have none beyond their freshness.
+func understoodStatus(status int) bool {
 	return heuristicStatuses[status] && status != http.StatusPartialContent ||
 		status == http.StatusFound || status == http.StatusTemporaryRedirect
 }
@@ -340,6 +350,8 @@ func (m sharedMode) storable(x rendered, cc cacheControl, e *Entry, cacheable bo
 		return 0, "handler-error"
 	case cc.noStore || cc.private && cc.privateFields == nil: // private="field" stores the rest
 		return 0, "cache-control"
+	case cc.mustUnderstand && !understoodStatus(x.status): // §5.2.2.3
+		return 0, "must-understand"
 	case changed(h, x.snap, "Set-Cookie"):
 		return 0, "set-cookie"
 	case listHas(h["Vary"], "*"):

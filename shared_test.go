@@ -584,9 +584,35 @@ func TestSharedHeaders(t *testing.T) {
 		e.play([]step{{runs: 1, checks: []check{noHeader("Etag"), noHeader("Last-Modified"), noHeader("X-Last-Modified")}},
 			{runs: 1, checks: []check{noHeader("Etag"), hasHeader("Cache-Control", "max-age=60")}}})
 	})
-	t.Run("RFC 9110 §15.1 a status the cache does not understand passes through", func(t *testing.T) {
-		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Cache-Control", "max-age=60")
-		e.play([]step{{runs: 1, checks: []check{hasStatus(500)}}, {runs: 2}})
+	t.Run("§3 any final status with an explicit lifetime is stored", func(t *testing.T) {
+		for _, status := range []int{http.StatusAccepted, http.StatusBadRequest, http.StatusForbidden, http.StatusInternalServerError, http.StatusServiceUnavailable, 599} {
+			e, _ := newShared(t, sharedPolicy, status, "x", "Cache-Control", "max-age=60")
+			e.play([]step{
+				{runs: 1, checks: []check{hasStatus(status), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+				{runs: 1, checks: []check{hasStatus(status), hasBody("x"), hasHeader("X-Cache", "HIT from Server")}},
+			})
+		}
+	})
+	t.Run("§3 Expires is an explicit lifetime for any final status", func(t *testing.T) {
+		now := newClock().Now()
+		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Date", httpDate(now), "Expires", httpDate(now.Add(time.Minute)))
+		e.play([]step{{runs: 1}, {advance: 30 * time.Second, runs: 1, checks: []check{hasStatus(500)}}, {advance: 30 * time.Second, runs: 2}})
+	})
+	t.Run("§3 a status not heuristically cacheable without a lifetime passes through", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Etag", `"x"`)
+		e.play([]step{{runs: 1, checks: []check{hasStatus(500), hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=no-lifetime")}}, {runs: 2}})
+	})
+	t.Run("§3.3 a 206 is never stored, whatever its lifetime", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusPartialContent, "par", "Cache-Control", "max-age=60", "Content-Range", "bytes 0-2/10")
+		e.play([]step{{runs: 1, checks: []check{hasStatus(206), hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=status")}}, {runs: 2}})
+	})
+	t.Run("§5.2.2.3 must-understand keeps out a status this cache does not understand", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, 599, "x", "Cache-Control", "max-age=60, must-understand")
+		e.play([]step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=must-understand")}}, {runs: 2}})
+	})
+	t.Run("§5.2.2.3 must-understand with an understood status is stored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "x", "Cache-Control", "max-age=60, must-understand")
+		e.play([]step{{runs: 1}, {runs: 1}})
 	})
 	t.Run("RFC 9110 §15.1 a 404 with a lifetime is stored", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusNotFound, "gone", "Cache-Control", "max-age=60")

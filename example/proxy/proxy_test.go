@@ -110,6 +110,10 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "max-age=60")
 		h.Set("Cache-Status", "origin-cache; hit")
 		_, _ = io.WriteString(w, "chain")
+	case "/maintenance": // an error page with an explicit lifetime
+		h.Set("Cache-Control", "max-age=30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "back soon")
 	default:
 		http.NotFound(w, r)
 	}
@@ -385,5 +389,19 @@ func TestProxyCacheStatusChain(t *testing.T) {
 		wantHeader(t, res, "Cache-Status", "origin-cache; hit, gincache; fwd=uri-miss; stored")
 		res, _ = r.get("/chain")
 		wantHeader(t, res, "Cache-Status", "gincache; hit; ttl=60")
+	})
+}
+
+// TestProxyAnyStatus: a final status outside the heuristically cacheable
+// list is stored when its response gives it a lifetime (RFC 9111 §3).
+func TestProxyAnyStatus(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		for range 2 {
+			res, body := r.get("/maintenance")
+			if res.StatusCode != http.StatusServiceUnavailable || body != "back soon" {
+				t.Errorf("got %d %q; want 503 \"back soon\"", res.StatusCode, body)
+			}
+		}
+		r.wantUpstream("/maintenance", 1)
 	})
 }
