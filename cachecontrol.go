@@ -129,6 +129,11 @@ func parseCacheControl(lines []string) cacheControl {
 	return cc
 }
 
+// noCacheAll reports an unqualified no-cache: no use of the response
+// without validation (RFC 9111 §5.2.2.4). A qualified no-cache="field" only
+// keeps its fields from such uses.
+func (cc cacheControl) noCacheAll() bool { return cc.noCache && cc.noCacheFields == nil }
+
 // freshness records a max-age or s-maxage value in d (RFC 9111 §4.2.1): an
 // invalid value, or a second value that differs from the first, makes the
 // response stale.

@@ -139,8 +139,8 @@ func fieldDate(v string) (time.Time, bool) {
 // Choices where the RFC leaves room:
 //   - The request's no-cache also refuses (§5.2.1.4). Pragma is not in req;
 //     callers read requestDirectives.noCache for it.
-//   - A qualified no-cache="field" response is treated as unqualified, as
-//     §5.2.2.4 notes caches often do.
+//   - A qualified no-cache="field" response may be served without
+//     validation, without those fields (§5.2.2.4; see withoutFields).
 //   - The request's max-age bounds the age of fresh and stale responses
 //     alike (§5.2.1.1: age ≤ max-age). When req.invalid (its max-age was
 //     invalid or duplicated with different values) max-age is ignored.
@@ -151,7 +151,7 @@ func fieldDate(v string) (time.Time, bool) {
 //   - An invalid max-age or s-maxage in the response already made lifetime
 //     0 (freshnessLifetime); an invalid s-maxage still forbids serving stale.
 func requestAllows(req, resp cacheControl, age, lifetime time.Duration) bool {
-	if resp.noCache || req.noCache {
+	if resp.noCacheAll() || req.noCache {
 		return false
 	}
 	if req.maxAge.set && !req.invalid && age > req.maxAge.d {

@@ -130,22 +130,23 @@ func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 	life := m.freshFor(e, resp)
 	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
 	asked := p.shared.asked
+	unvalidated := withoutFields(e, resp.noCacheFields) // §5.2.2.4: what may be sent without revalidation
 	if requestAllows(asked, resp, age, life) {
 		how := servedFresh
 		if age >= life {
 			how = servedMaxStale
 		}
-		rt.replay(gc, e, how, age, 0)
+		rt.replay(gc, unvalidated, how, age, 0)
 		return verdict{done: true}
 	}
 	if swr := resp.staleWhileRevalidate; swr.set && age >= life && age < life+swr.d && !forbidsStale(resp) &&
 		p.store && !asked.noCache && !asked.maxAge.set && !asked.minFresh.set { // RFC 5861 §3
-		rt.replay(gc, e, servedStale, age, 0)
+		rt.replay(gc, unvalidated, servedStale, age, 0)
 		rt.refresh(gc, p.key, e, p.shared.index)
 		return verdict{done: true}
 	}
 	v := verdict{fwd: fwdStale}
-	if asked.noCache || age < life && !resp.noCache {
+	if asked.noCache || age < life && !resp.noCacheAll() {
 		v.fwd = fwdRequest // fresh, but the client asked for more (RFC 9211 §2.2)
 	}
 	if !p.store {
@@ -155,9 +156,26 @@ func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 		v.revalidate = e
 	}
 	if sie := resp.staleIfError; sie.set && age < life+sie.d && !forbidsStale(resp) { // RFC 5861 §4
-		v.stale = e
+		v.stale = unvalidated
 	}
 	return v
+}
+
+// withoutFields is e without the header fields a qualified no-cache names
+// (RFC 9111 §5.2.2.4): they are stored, and sent only with a response the
+// origin has just validated (a 304 to a revalidation, or a full response),
+// never with one served from the store without asking. e itself when there
+// are none, so only such responses pay for the copy.
+func withoutFields(e *Entry, fields []string) *Entry {
+	if len(fields) == 0 {
+		return e
+	}
+	out := *e
+	out.Header = e.Header.Clone()
+	for _, k := range fields {
+		delete(out.Header, k)
+	}
+	return &out
 }
 
 // sharesWithAuthorization reports whether a response may be stored for, or
@@ -169,7 +187,7 @@ func sharesWithAuthorization(cc cacheControl) bool {
 // forbidsStale reports whether a response may never be served stale by a
 // shared cache (RFC 9111 §4.2.4, §5.2.2.2, §5.2.2.8, §5.2.2.10).
 func forbidsStale(cc cacheControl) bool {
-	return cc.noCache || cc.mustRevalidate || cc.proxyRevalidate || cc.sMaxAge.set
+	return cc.noCacheAll() || cc.mustRevalidate || cc.proxyRevalidate || cc.sMaxAge.set
 }
 
 // hasValidator reports whether a stored response can be revalidated.
@@ -207,7 +225,7 @@ func (m sharedMode) waited(gc *gin.Context, e *Entry, p plan) (serve, revalidate
 		return nil, nil
 	}
 	if m.collapsible(gc, e, p) {
-		return e, nil
+		return withoutFields(e, parseCacheControl(e.Header["Cache-Control"]).noCacheFields), nil // §5.2.2.4
 	}
 	if p.store && m.revalidatable(gc, e) {
 		return nil, e
@@ -378,8 +396,9 @@ func (m sharedMode) storable(x rendered, cc cacheControl, e *Entry, cacheable bo
 // sharedHeader is what a SharedCache route stores of a response's header:
 // what storedHeader keeps, with the response's Date (RFC 9111 §4: a stored
 // response keeps it), and without the fields a qualified private names
-// (§5.2.2.7): a shared cache may not store them. (A qualified no-cache is
-// read as a plain one: the response is validated on every use.)
+// (§5.2.2.7): a shared cache may not store them. The fields a qualified
+// no-cache names are stored, and left out when the response is served
+// without revalidation (withoutFields, §5.2.2.4).
 func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 	out := storedHeader(h, snap)
 	if d, ok := h["Date"]; ok {
@@ -504,6 +523,9 @@ func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time
 	}
 	if _, ok := dateOf(h); !ok || !changed(h, snap, "Date") { // RFC 9110 §6.6.1
 		merged["Date"] = []string{now.UTC().Format(http.TimeFormat)}
+	}
+	for _, k := range parseCacheControl(merged["Cache-Control"]).privateFields { // §5.2.2.7: never stored
+		delete(merged, k)
 	}
 	e = &Entry{
 		Status:       old.Status,

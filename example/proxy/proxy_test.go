@@ -114,6 +114,11 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "max-age=30")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, "back soon")
+	case "/token": // a field that must not be reused unvalidated, one that must not be stored
+		h.Set("Cache-Control", `max-age=60, no-cache="X-Token", private="X-User"`)
+		h.Set("X-Token", "t1")
+		h.Set("X-User", "alice")
+		_, _ = io.WriteString(w, "token")
 	default:
 		http.NotFound(w, r)
 	}
@@ -403,5 +408,24 @@ func TestProxyAnyStatus(t *testing.T) {
 			}
 		}
 		r.wantUpstream("/maintenance", 1)
+	})
+}
+
+// TestProxyQualifiedFields: no-cache="X-Token" and private="X-User" let the
+// response be stored and reused, without those fields (RFC 9111 §5.2.2.4,
+// §5.2.2.7).
+func TestProxyQualifiedFields(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/token")
+		wantHeader(t, res, "X-Token", "t1")
+		wantHeader(t, res, "X-User", "alice")
+		res, body := r.get("/token")
+		wantHeader(t, res, "X-Cache", "HIT from Server")
+		wantHeader(t, res, "X-Token", "")
+		wantHeader(t, res, "X-User", "")
+		if body != "token" {
+			t.Errorf("body = %q; want token", body)
+		}
+		r.wantUpstream("/token", 1)
 	})
 }
