@@ -38,6 +38,7 @@ type cacheControl struct {
 	maxAge, sMaxAge, minFresh, maxStale, staleWhileRevalidate, staleIfError delta
 
 	maxStaleAny bool // "max-stale" without a value: any staleness (§5.2.1.2)
+	targeted    bool // read from CDN-Cache-Control, which overrides Cache-Control and Expires (RFC 9213 §2.1; responseDirectives)
 	invalid     bool // a freshness directive (max-age, s-maxage) had an invalid value or conflicting duplicates: treat the response as stale (§4.2.1)
 }
 

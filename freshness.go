@@ -54,7 +54,7 @@ func freshnessLifetime(status int, h http.Header, cc cacheControl, heuristic flo
 	case cc.maxAge.set:
 		return cc.maxAge.d, true // §5.2.2.1
 	}
-	if lines, ok := h["Expires"]; ok { // §5.3
+	if lines, ok := h["Expires"]; ok && !cc.targeted { // §5.3; RFC 9213 §2.1: ignored beside CDN-Cache-Control
 		if len(lines) != 1 {
 			return 0, true
 		}

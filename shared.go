@@ -123,14 +123,14 @@ func variantKey(key string, index *Entry, h http.Header) string {
 // response's stale-if-error.
 func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 	rt := m.rt
-	resp := parseCacheControl(e.Header["Cache-Control"])
+	resp := responseDirectives(e.Header)
 	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) { // §3.5
 		return verdict{fwd: fwdBypass, detail: "authorization"}
 	}
 	life := m.freshFor(e, resp)
 	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
 	asked := p.shared.asked
-	unvalidated := withoutFields(e, resp.noCacheFields) // §5.2.2.4: what may be sent without revalidation
+	unvalidated := m.sendable(e, resp, false) // §5.2.2.4, RFC 9213: what a client may have of it unvalidated
 	if requestAllows(asked, resp, age, life) {
 		how := servedFresh
 		if age >= life {
@@ -161,23 +161,6 @@ func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 	return v
 }
 
-// withoutFields is e without the header fields a qualified no-cache names
-// (RFC 9111 §5.2.2.4): they are stored, and sent only with a response the
-// origin has just validated (a 304 to a revalidation, or a full response),
-// never with one served from the store without asking. e itself when there
-// are none, so only such responses pay for the copy.
-func withoutFields(e *Entry, fields []string) *Entry {
-	if len(fields) == 0 {
-		return e
-	}
-	out := *e
-	out.Header = e.Header.Clone()
-	for _, k := range fields {
-		delete(out.Header, k)
-	}
-	return &out
-}
-
 // sharesWithAuthorization reports whether a response may be stored for, or
 // served to, a request with Authorization by a shared cache (RFC 9111 §3.5).
 func sharesWithAuthorization(cc cacheControl) bool {
@@ -204,7 +187,7 @@ func (m sharedMode) freshFor(e *Entry, cc cacheControl) time.Duration {
 }
 
 func (m sharedMode) lifetime(e *Entry) time.Duration {
-	return m.freshFor(e, parseCacheControl(e.Header["Cache-Control"]))
+	return m.freshFor(e, responseDirectives(e.Header))
 }
 
 // waited: a waiter takes the leader's response when it could have been
@@ -225,7 +208,7 @@ func (m sharedMode) waited(gc *gin.Context, e *Entry, p plan) (serve, revalidate
 		return nil, nil
 	}
 	if m.collapsible(gc, e, p) {
-		return withoutFields(e, parseCacheControl(e.Header["Cache-Control"]).noCacheFields), nil // §5.2.2.4
+		return m.sendable(e, responseDirectives(e.Header), false), nil // §5.2.2.4
 	}
 	if p.store && m.revalidatable(gc, e) {
 		return nil, e
@@ -243,7 +226,7 @@ func (m sharedMode) collapsible(gc *gin.Context, e *Entry, p plan) bool {
 		return false
 	}
 	age := max(m.rt.c.cfg.now().Sub(e.StoredAt), 0)
-	resp := parseCacheControl(e.Header["Cache-Control"])
+	resp := responseDirectives(e.Header)
 	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) {
 		return false
 	}
@@ -261,7 +244,7 @@ func (m sharedMode) revalidatable(gc *gin.Context, e *Entry) bool {
 	if isVaryIndex(e) || !hasValidator(e) {
 		return false
 	}
-	return gc.Request.Header.Get("Authorization") == "" || sharesWithAuthorization(parseCacheControl(e.Header["Cache-Control"]))
+	return gc.Request.Header.Get("Authorization") == "" || sharesWithAuthorization(responseDirectives(e.Header))
 }
 
 // forward prepares the request a SharedCache route's handler sees: without
@@ -317,6 +300,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 	h := x.header
 	canonicalize(h)
 	canonicalize(x.snap)
+	defer m.cacheControl(h, x.snap, x.status) // once stored, CDN-Cache-Control is off the client's response
 	now := rt.c.cfg.now()
 	if _, ok := dateOf(h); !ok {
 		h["Date"] = []string{now.UTC().Format(http.TimeFormat)}
@@ -332,7 +316,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 	if !x.store {
 		return o
 	}
-	cc := parseCacheControl(h["Cache-Control"])
+	cc := responseDirectives(h)
 	e := &Entry{
 		Status:       x.status,
 		Body:         slices.Clone(x.body),
@@ -398,7 +382,7 @@ func (m sharedMode) storable(x rendered, cc cacheControl, e *Entry, cacheable bo
 // response keeps it), and without the fields a qualified private names
 // (§5.2.2.7): a shared cache may not store them. The fields a qualified
 // no-cache names are stored, and left out when the response is served
-// without revalidation (withoutFields, §5.2.2.4).
+// without revalidation (sendable, §5.2.2.4).
 func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 	out := storedHeader(h, snap)
 	if d, ok := h["Date"]; ok {
@@ -479,7 +463,7 @@ func (m sharedMode) settle304(x rendered) settled {
 		m.drop(x.req, x.key, x.index)
 		return settled{mismatched: true}
 	}
-	o := settled{validated: e}
+	o := settled{validated: m.sendable(e, cacheControl{}, true)} // just validated: every field may go
 	if m.storeUpdated(x.gc, x.req, x.key, e, x.index) {
 		o.entry = e
 	}
@@ -524,7 +508,7 @@ func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time
 	if _, ok := dateOf(h); !ok || !changed(h, snap, "Date") { // RFC 9110 §6.6.1
 		merged["Date"] = []string{now.UTC().Format(http.TimeFormat)}
 	}
-	for _, k := range parseCacheControl(merged["Cache-Control"]).privateFields { // §5.2.2.7: never stored
+	for _, k := range responseDirectives(merged).privateFields { // §5.2.2.7: never stored
 		delete(merged, k)
 	}
 	e = &Entry{
@@ -560,7 +544,7 @@ func (m sharedMode) storeUpdated(gc *gin.Context, req *http.Request, key string,
 	ttl, reason := m.storable(rendered{
 		req: req, gc: gc, header: e.Header, snap: http.Header{}, status: e.Status, key: key, store: true,
 		errs: len(gc.Errors),
-	}, parseCacheControl(e.Header["Cache-Control"]), e, true)
+	}, responseDirectives(e.Header), e, true)
 	return reason == "" && m.store(gc, req, key, e, ttl, index) == nil
 }
 
@@ -581,5 +565,10 @@ func restoreHeader(h, snap http.Header) {
 }
 
 // cacheControl: a SharedCache route sends the response's own Cache-Control,
-// none of its own.
-func (sharedMode) cacheControl(http.Header, http.Header, int) {}
+// none of its own, and its CDN-Cache-Control only when the policy forwards
+// it (RFC 9213 §2.1: the field is this cache's; Policy.ForwardCDNCacheControl).
+func (m sharedMode) cacheControl(h, _ http.Header, _ int) {
+	if !m.rt.p.ForwardCDNCacheControl {
+		delete(h, cdnCacheControl)
+	}
+}

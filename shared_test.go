@@ -1243,3 +1243,76 @@ func TestSharedCacheStatus(t *testing.T) {
 		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
 	})
 }
+
+// TestSharedCDNCacheControl: CDN-Cache-Control, when valid, is what the
+// cache decides by, instead of Cache-Control and Expires (RFC 9213 §2.1);
+// clients get Cache-Control untouched and, unless the policy forwards it,
+// no CDN-Cache-Control.
+func TestSharedCDNCacheControl(t *testing.T) {
+	now := newClock().Now()
+	forward := gincache.Policy{SharedCache: true, ServerTTL: time.Hour, ForwardCDNCacheControl: true}
+	tests := []struct {
+		name   string
+		policy gincache.Policy
+		hdr    []string
+		steps  []step
+	}{
+		{name: "RFC 9213 §2.1 its max-age wins over Cache-Control's",
+			hdr: []string{"Cdn-Cache-Control", "max-age=600", "Cache-Control", "max-age=0, must-revalidate"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Control", "max-age=0, must-revalidate"), noHeader("Cdn-Cache-Control"),
+					hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+				{advance: 599 * time.Second, runs: 1, checks: []check{hasHeader("Cache-Control", "max-age=0, must-revalidate"), noHeader("Cdn-Cache-Control"),
+					hasHeader("X-Cache", "HIT from Server")}},
+				{advance: time.Second, runs: 2},
+			}},
+		{name: "RFC 9213 §2.1 its no-store keeps the response out",
+			hdr:   []string{"Cdn-Cache-Control", "no-store", "Cache-Control", "public, max-age=60"},
+			steps: []step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=cache-control")}}, {runs: 2}}},
+		{name: "RFC 9213 §2.1 its private keeps the response out",
+			hdr:   []string{"Cdn-Cache-Control", "private", "Cache-Control", "public, max-age=60"},
+			steps: []step{{runs: 1}, {runs: 2}}},
+		{name: "RFC 9213 §2.1 Cache-Control's no-store does not apply beside it",
+			hdr:   []string{"Cdn-Cache-Control", "max-age=60", "Cache-Control", "no-store"},
+			steps: []step{{runs: 1}, {runs: 1, checks: []check{hasHeader("Cache-Control", "no-store")}}}},
+		{name: "RFC 9213 §2.1 Expires is ignored beside it",
+			hdr:   []string{"Cdn-Cache-Control", "must-revalidate", "Date", httpDate(now), "Expires", httpDate(now.Add(time.Hour))},
+			steps: []step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}}, {runs: 2}}},
+		{name: "RFC 9213 §2.1 an invalid one is ignored: Cache-Control decides",
+			hdr:   []string{"Cdn-Cache-Control", "Max-Age=600", "Cache-Control", "max-age=10"},
+			steps: []step{{runs: 1, checks: []check{noHeader("Cdn-Cache-Control")}}, {advance: 10 * time.Second, runs: 2}}},
+		{name: "RFC 9213 §2.1 an empty one is ignored",
+			hdr:   []string{"Cdn-Cache-Control", "", "Cache-Control", "no-store"},
+			steps: []step{{runs: 1}, {runs: 2}}},
+		{name: "ForwardCDNCacheControl sends it on", policy: forward,
+			hdr: []string{"Cdn-Cache-Control", "max-age=600", "Cache-Control", "max-age=0"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cdn-Cache-Control", "max-age=600")}},
+				{runs: 1, checks: []check{hasHeader("Cdn-Cache-Control", "max-age=600"), hasHeader("Cache-Control", "max-age=0")}},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.policy
+			if !p.SharedCache {
+				p = sharedPolicy
+			}
+			e, _ := newShared(t, p, http.StatusOK, "hello", tt.hdr...)
+			e.play(tt.steps)
+		})
+	}
+	t.Run("RFC 9213 §2.1 not sent after a revalidation either", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cdn-Cache-Control", "max-age=10", "Cache-Control", "no-cache", "Etag", `"v1"`)
+		e.play([]step{
+			{runs: 1},
+			{advance: 20 * time.Second, runs: 2, checks: []check{hasBody("v1"), noHeader("Cdn-Cache-Control"), hasHeader("Cache-Control", "no-cache"),
+				hasHeader("Cache-Status", "gincache; fwd=stale; stored; fwd-status=304")}},
+		})
+	})
+	t.Run("ForwardCDNCacheControl only on a SharedCache policy", func(t *testing.T) {
+		err := gincache.Policy{Public: true, ServerTTL: time.Minute, ForwardCDNCacheControl: true}.Validate()
+		if err == nil || !strings.Contains(err.Error(), "ForwardCDNCacheControl applies only to a SharedCache policy") {
+			t.Errorf("Validate() = %v; want the ForwardCDNCacheControl error", err)
+		}
+	})
+}

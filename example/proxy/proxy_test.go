@@ -119,6 +119,10 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("X-Token", "t1")
 		h.Set("X-User", "alice")
 		_, _ = io.WriteString(w, "token")
+	case "/edge": // a long lifetime for the edge, none for browsers (RFC 9213)
+		h.Set("CDN-Cache-Control", "max-age=600")
+		h.Set("Cache-Control", "no-cache")
+		_, _ = io.WriteString(w, "edge")
 	default:
 		http.NotFound(w, r)
 	}
@@ -427,5 +431,25 @@ func TestProxyQualifiedFields(t *testing.T) {
 			t.Errorf("body = %q; want token", body)
 		}
 		r.wantUpstream("/token", 1)
+	})
+}
+
+// TestProxyCDNCacheControl: the proxy keeps what CDN-Cache-Control says
+// (RFC 9213 §2.1), browsers get Cache-Control as the upstream sent it, and
+// CDN-Cache-Control stays at the proxy.
+func TestProxyCDNCacheControl(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/edge")
+		wantHeader(t, res, "Cache-Control", "no-cache")
+		wantHeader(t, res, "CDN-Cache-Control", "")
+		r.clock.Advance(5 * time.Minute)
+		res, body := r.get("/edge")
+		wantHeader(t, res, "X-Cache", "HIT from Server")
+		wantHeader(t, res, "Cache-Control", "no-cache")
+		wantHeader(t, res, "CDN-Cache-Control", "")
+		if body != "edge" {
+			t.Errorf("body = %q; want edge", body)
+		}
+		r.wantUpstream("/edge", 1)
 	})
 }
