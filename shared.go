@@ -110,9 +110,12 @@ func newVaryIndex(names []string, now time.Time) *Entry {
 	return &Entry{Header: http.Header{"Vary": names}, Body: []byte(hex.EncodeToString(gen[:])), StoredAt: now}
 }
 
-// variantKey is the key of the variant of key that h selects under index.
+// variantKey is the key of the variant of key that h selects under index:
+// by the values of the fields the index names, normalised so equivalent
+// requests share a variant (varyValues, RFC 9111 §4.1).
 func variantKey(key string, index *Entry, h http.Header) string {
-	return varySuffix(key+"\x00gen="+string(index.Body), h, index.Header["Vary"])
+	names := index.Header["Vary"]
+	return varySuffix(key+"\x00gen="+string(index.Body), varyValues(h, names), names)
 }
 
 // serveStored answers from e when RFC 9111 allows it without validation

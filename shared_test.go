@@ -660,6 +660,16 @@ func TestSharedVary(t *testing.T) {
 		{hdr: []string{"Accept-Language", ""}, runs: 4},
 		{runs: 4, checks: []check{hasBody("lang=")}},
 	})
+	t.Run("§4.1 equivalent requests share a variant", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=60", "Vary", "accept-encoding, Accept-Language")
+		o.bodyOf = func(c *gin.Context) string { return "ae=" + c.GetHeader("Accept-Encoding") }
+		e.play([]step{
+			{hdr: []string{"Accept-Encoding", "gzip, br", "Accept-Language", "en-US"}, runs: 1},
+			{hdr: []string{"Accept-Encoding", "BR,gzip", "Accept-Language", " en-us"}, runs: 1, checks: []check{hasBody("ae=gzip, br"), hasHeader("X-Cache", "HIT from Server")}},
+			{hdr: []string{"Accept-Encoding", "br", "Accept-Encoding", "gzip", "Accept-Language", "EN-us"}, runs: 1},
+			{hdr: []string{"Accept-Encoding", "gzip", "Accept-Language", "en-US"}, runs: 2, checks: []check{hasBody("ae=gzip")}},
+		})
+	})
 	t.Run("§4.1 Vary: * is never stored", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60", "Vary", "*")
 		e.play([]step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=vary")}}, {runs: 2}})

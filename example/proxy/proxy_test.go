@@ -453,3 +453,16 @@ func TestProxyCDNCacheControl(t *testing.T) {
 		r.wantUpstream("/edge", 1)
 	})
 }
+
+// TestProxyVaryNormalised: requests whose Accept-Language differs only in
+// case and whitespace share a variant (RFC 9111 §4.1).
+func TestProxyVaryNormalised(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		for _, lang := range []string{"en-US, fr;q=0.5", "en-us,fr ;q=0.5", " EN-us , FR;q=0.5"} {
+			if _, body := r.get("/lang", "Accept-Language", lang); body != "lang:en-US, fr;q=0.5" {
+				t.Errorf("Accept-Language %q: %q; want the first variant", lang, body)
+			}
+		}
+		r.wantUpstream("/lang", 1)
+	})
+}
