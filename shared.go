@@ -74,8 +74,8 @@ func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 	switch {
 	case hasContent(req):
 		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, detailRequestBody
-	case req.Header.Get("Range") != "": // a 206 is never stored
-		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, "range"
+	case req.Header.Get("Range") != "": // answered from a stored 200 (shared_range.go); a 206 is never stored
+		lookup, p.store, p.fwd, p.detail = req.Method == http.MethodGet, false, fwdBypass, "range"
 	}
 	return p, lookup
 }
@@ -139,12 +139,12 @@ func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 		if age >= life {
 			how = servedMaxStale
 		}
-		rt.replay(gc, unvalidated, how, age, 0)
+		m.replayStored(gc, unvalidated, how, age)
 		return verdict{done: true}
 	}
 	if swr := resp.staleWhileRevalidate; swr.set && age >= life && age < life+swr.d && !forbidsStale(resp) &&
 		p.store && !asked.noCache && !asked.maxAge.set && !asked.minFresh.set { // RFC 5861 §3
-		rt.replay(gc, unvalidated, servedStale, age, 0)
+		m.replayStored(gc, unvalidated, servedStale, age)
 		rt.refresh(gc, p.key, e, p.shared.index)
 		return verdict{done: true}
 	}

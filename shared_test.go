@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1324,5 +1325,85 @@ func TestSharedCDNCacheControl(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "ForwardCDNCacheControl applies only to a SharedCache policy") {
 			t.Errorf("Validate() = %v; want the ForwardCDNCacheControl error", err)
 		}
+	})
+}
+
+// TestSharedRange: a GET with Range is answered from a stored complete 200
+// (RFC 9110 §14); what the store cannot answer goes to the handler, and its
+// 206 is not stored.
+func TestSharedRange(t *testing.T) {
+	lm := httpDate(newClock().Now().Add(-time.Hour))
+	resp := []string{"Cache-Control", "max-age=60", "Etag", `"v1"`, "Last-Modified", lm, "Content-Type", "text/plain"}
+	hit := hasHeader("X-Cache", "HIT from Server")
+	tests := []struct {
+		name   string
+		hdr    []string
+		checks []check
+	}{
+		{name: "RFC 9110 §14.2 one range is a 206 with its Content-Range", hdr: []string{"Range", "bytes=2-5"},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("2345"), hasHeader("Content-Range", "bytes 2-5/10"),
+				hasHeader("Content-Length", "4"), hasHeader("Content-Type", "text/plain"), hasHeader("Etag", `"v1"`), hit}},
+		{name: "RFC 9110 §14.1.2 a suffix range", hdr: []string{"Range", "bytes=-3"},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("789"), hasHeader("Content-Range", "bytes 7-9/10")}},
+		{name: "RFC 9110 §15.5.17 none satisfiable is a 416", hdr: []string{"Range", "bytes=10-"},
+			checks: []check{hasStatus(http.StatusRequestedRangeNotSatisfiable), hasBody(""), hasHeader("Content-Range", "bytes */10")}},
+		{name: "RFC 9110 §14.2 an invalid Range is ignored", hdr: []string{"Range", "bytes=5-1"},
+			checks: []check{hasStatus(http.StatusOK), hasBody("0123456789"), hit}},
+		{name: "RFC 9110 §13.1.5 If-Range with the strong ETag", hdr: []string{"Range", "bytes=0-0", "If-Range", `"v1"`},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("0")}},
+		{name: "RFC 9110 §13.1.5 If-Range with another ETag gets it all", hdr: []string{"Range", "bytes=0-0", "If-Range", `"v0"`},
+			checks: []check{hasStatus(http.StatusOK), hasBody("0123456789")}},
+		{name: "RFC 9110 §13.1.5 If-Range with the Last-Modified date", hdr: []string{"Range", "bytes=0-0", "If-Range", lm},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("0")}},
+		{name: "RFC 9110 §13.2.2 If-None-Match comes first: 304", hdr: []string{"Range", "bytes=0-0", "If-None-Match", `"v1"`},
+			checks: []check{hasStatus(http.StatusNotModified)}},
+		{name: "RFC 9110 §14.6 several ranges are multipart/byteranges", hdr: []string{"Range", "bytes=0-1,5-6"},
+			checks: []check{hasStatus(http.StatusPartialContent), func(t *testing.T, w *httptest.ResponseRecorder) {
+				t.Helper()
+				ct := w.Header().Get("Content-Type")
+				boundary, ok := strings.CutPrefix(ct, "multipart/byteranges; boundary=")
+				if !ok {
+					t.Fatalf("Content-Type = %q; want multipart/byteranges", ct)
+				}
+				want := "\r\n--" + boundary + "\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\n01" +
+					"\r\n--" + boundary + "\r\nContent-Type: text/plain\r\nContent-Range: bytes 5-6/10\r\n\r\n56" +
+					"\r\n--" + boundary + "--\r\n"
+				if w.Body.String() != want {
+					t.Errorf("body = %q; want %q", w.Body.String(), want)
+				}
+				if got := w.Header().Get("Content-Length"); got != strconv.Itoa(len(want)) {
+					t.Errorf("Content-Length = %s; want %d", got, len(want))
+				}
+			}}},
+		{name: "RFC 9110 §14.2 overlapping ranges get it all", hdr: []string{"Range", "bytes=0-5,3-8"},
+			checks: []check{hasStatus(http.StatusOK), hasBody("0123456789")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newShared(t, sharedPolicy, http.StatusOK, "0123456789", resp...)
+			e.play([]step{{runs: 1}, {hdr: tt.hdr, runs: 1, checks: tt.checks}})
+		})
+	}
+	t.Run("RFC 9111 §3.3 a miss forwards the Range; its 206 is not stored", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusPartialContent, "23", "Cache-Control", "max-age=60", "Content-Range", "bytes 2-3/10")
+		e.play([]step{
+			{hdr: []string{"Range", "bytes=2-3"}, runs: 1, checks: []check{hasStatus(206), hasHeader("Cache-Status", "gincache; fwd=bypass; detail=range")}},
+			{hdr: []string{"Range", "bytes=2-3"}, runs: 2},
+		})
+		if got := o.last(t).Get("Range"); got != "bytes=2-3" {
+			t.Errorf("the handler saw Range %q; want it forwarded", got)
+		}
+		e.wantStored(0)
+	})
+	t.Run("RFC 9110 §14.2 a stale entry is not served in part: the Range goes on", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "0123456789", resp...)
+		e.play([]step{{runs: 1}, {advance: 61 * time.Second, hdr: []string{"Range", "bytes=0-0"}, runs: 2}})
+		if got := o.last(t).Get("Range"); got != "bytes=0-0" {
+			t.Errorf("the handler saw Range %q; want it forwarded", got)
+		}
+	})
+	t.Run("RFC 9110 §14.2 Range on a stored 404 is ignored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusNotFound, "gone", "Cache-Control", "max-age=60")
+		e.play([]step{{runs: 1}, {hdr: []string{"Range", "bytes=0-0"}, runs: 1, checks: []check{hasStatus(404), hasBody("gone")}}})
 	})
 }

@@ -466,3 +466,22 @@ func TestProxyVaryNormalised(t *testing.T) {
 		r.wantUpstream("/lang", 1)
 	})
 }
+
+// TestProxyRange: a Range request is answered from the stored 200 (RFC 9110
+// §14): a 206 with its Content-Range, or a 416.
+func TestProxyRange(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		r.get("/fresh")
+		res, body := r.get("/fresh", "Range", "bytes=1-3")
+		if res.StatusCode != http.StatusPartialContent || body != "res" {
+			t.Errorf("Range bytes=1-3: %d %q; want 206 \"res\"", res.StatusCode, body)
+		}
+		wantHeader(t, res, "Content-Range", "bytes 1-3/5")
+		res, _ = r.get("/fresh", "Range", "bytes=9-")
+		if res.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+			t.Errorf("Range bytes=9-: %d; want 416", res.StatusCode)
+		}
+		wantHeader(t, res, "Content-Range", "bytes */5")
+		r.wantUpstream("/fresh", 1)
+	})
+}
