@@ -123,6 +123,9 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("CDN-Cache-Control", "max-age=600")
 		h.Set("Cache-Control", "no-cache")
 		_, _ = io.WriteString(w, "edge")
+	case "/static": // a file served with a Last-Modified and no lifetime, as many origins do
+		h.Set("Last-Modified", u.now().Add(-100*time.Hour).UTC().Format(http.TimeFormat))
+		_, _ = io.WriteString(w, "static")
 	default:
 		http.NotFound(w, r)
 	}
@@ -179,8 +182,7 @@ func newRig(t *testing.T, open func(*storetest.Clock) gincache.Store) *rig {
 	t.Cleanup(origin.Close)
 	target, _ := url.Parse(origin.URL)
 	cache := gincache.New(open(clock), gincache.WithClock(clock.Now), gincache.WithMaxBodySize(4096))
-	policy := gincache.Policy{SharedCache: true, ServerTTL: time.Hour}
-	proxy := httptest.NewServer(newProxy(cache, policy, target, t.Logf, 4096))
+	proxy := httptest.NewServer(newProxy(cache, proxyPolicy(defaultKeep, defaultHeuristic, false), target, t.Logf, 4096))
 	t.Cleanup(proxy.Close)
 	return &rig{t: t, clock: clock, up: up, proxy: proxy}
 }
@@ -484,4 +486,23 @@ func TestProxyRange(t *testing.T) {
 		wantHeader(t, res, "Content-Range", "bytes */5")
 		r.wantUpstream("/fresh", 1)
 	})
+}
+
+// TestProxyDefaults: with the proxy's defaults a response with a
+// Last-Modified and no lifetime is fresh for 10 % of its age (RFC 9111
+// §4.2.2): 100 hours old, 10 hours fresh.
+func TestProxyDefaults(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		r.get("/static")
+		r.clock.Advance(9 * time.Hour)
+		res, _ := r.get("/static")
+		wantHeader(t, res, "X-Cache", "MISS") // past -keep (an hour): gone
+		r.clock.Advance(59 * time.Minute)
+		res, _ = r.get("/static")
+		wantHeader(t, res, "X-Cache", "HIT from Server")
+		r.wantUpstream("/static", 2)
+	})
+	if p := proxyPolicy(defaultKeep, defaultHeuristic, false); p.Validate() != nil || p.HeuristicFreshness != 0.1 {
+		t.Errorf("the default policy %+v: want a valid one with a heuristic of 0.1", p)
+	}
 }
