@@ -31,12 +31,14 @@ type delta struct {
 // duplicates also set invalid.
 type cacheControl struct {
 	noStore, noCache, private, public, mustRevalidate, proxyRevalidate, onlyIfCached, immutable, noTransform bool
+	mustUnderstand                                                                                           bool // §5.2.2.3
 
 	noCacheFields, privateFields []string // the qualified forms' field names, canonical (§5.2.2.4, §5.2.2.7); nil when unqualified
 
 	maxAge, sMaxAge, minFresh, maxStale, staleWhileRevalidate, staleIfError delta
 
 	maxStaleAny bool // "max-stale" without a value: any staleness (§5.2.1.2)
+	targeted    bool // read from CDN-Cache-Control, which overrides Cache-Control and Expires (RFC 9213 §2.1; responseDirectives)
 	invalid     bool // a freshness directive (max-age, s-maxage) had an invalid value or conflicting duplicates: treat the response as stale (§4.2.1)
 }
 
@@ -95,6 +97,8 @@ func parseCacheControl(lines []string) cacheControl {
 				cc.proxyRevalidate = true // §5.2.2.8
 			case strings.EqualFold(name, "only-if-cached"):
 				cc.onlyIfCached = true // §5.2.1.7
+			case strings.EqualFold(name, "must-understand"):
+				cc.mustUnderstand = true // §5.2.2.3
 			case strings.EqualFold(name, "no-transform"):
 				cc.noTransform = true // §5.2.1.6, §5.2.2.6
 			case strings.EqualFold(name, "immutable"):
@@ -125,6 +129,11 @@ func parseCacheControl(lines []string) cacheControl {
 	}
 	return cc
 }
+
+// noCacheAll reports an unqualified no-cache: no use of the response
+// without validation (RFC 9111 §5.2.2.4). A qualified no-cache="field" only
+// keeps its fields from such uses.
+func (cc cacheControl) noCacheAll() bool { return cc.noCache && cc.noCacheFields == nil }
 
 // freshness records a max-age or s-maxage value in d (RFC 9111 §4.2.1): an
 // invalid value, or a second value that differs from the first, makes the

@@ -21,6 +21,7 @@ func TestParseCacheControl(t *testing.T) {
 		{name: "empty line", lines: []string{""}},
 		{name: "§5.2 booleans", lines: []string{"no-store, no-cache, private, public, must-revalidate, proxy-revalidate, only-if-cached, immutable, no-transform"},
 			want: cacheControl{noStore: true, noCache: true, private: true, public: true, mustRevalidate: true, proxyRevalidate: true, onlyIfCached: true, immutable: true, noTransform: true}},
+		{name: "§5.2.2.3 must-understand", lines: []string{"Must-Understand, no-store"}, want: cacheControl{mustUnderstand: true, noStore: true}},
 		{name: "§5.2 names are case-insensitive", lines: []string{"No-Store, MAX-AGE=5, S-MaxAge=7, Must-Revalidate"},
 			want: cacheControl{noStore: true, maxAge: secs(5), sMaxAge: secs(7), mustRevalidate: true}},
 		{name: "§5.2 deltas", lines: []string{"max-age=1, s-maxage=2, min-fresh=3, max-stale=4, stale-while-revalidate=5, stale-if-error=6"},

@@ -54,12 +54,12 @@ func freshnessLifetime(status int, h http.Header, cc cacheControl, heuristic flo
 	case cc.maxAge.set:
 		return cc.maxAge.d, true // §5.2.2.1
 	}
-	if lines, ok := h["Expires"]; ok { // §5.3
+	if lines, ok := h["Expires"]; ok && !cc.targeted { // §5.3; RFC 9213 §2.1: ignored beside CDN-Cache-Control
 		if len(lines) != 1 {
 			return 0, true
 		}
-		expires, err := http.ParseTime(trimOWS(lines[0]))
-		if err != nil {
+		expires, ok := fieldDate(lines[0])
+		if !ok {
 			return 0, true // "especially the value 0": already expired
 		}
 		date, ok := dateOf(h)
@@ -75,8 +75,8 @@ func freshnessLifetime(status int, h http.Header, cc cacheControl, heuristic flo
 	if !ok {
 		return 0, false
 	}
-	lm, err := http.ParseTime(trimOWS(h.Get("Last-Modified")))
-	if err != nil || lm.After(date) {
+	lm, ok := fieldDate(h.Get("Last-Modified"))
+	if !ok || lm.After(date) {
 		return 0, false
 	}
 	s := math.Floor(heuristic * date.Sub(lm).Seconds())
@@ -116,8 +116,18 @@ func dateOf(h http.Header) (time.Time, bool) {
 	if len(lines) == 0 {
 		return time.Time{}, false
 	}
-	t, err := http.ParseTime(trimOWS(lines[0]))
-	return t, err == nil
+	return fieldDate(lines[0])
+}
+
+// fieldDate parses the value of a date field — Date, Expires,
+// Last-Modified — as exactly one HTTP-date (RFC 9110 §5.6.7), around
+// optional whitespace (RFC 9110 §5.5). It is as strict as If-Modified-Since
+// (parseHTTPDate): http.ParseTime also takes "Thu, 01  Dec 1994 16:00:00 GMT"
+// or a one-digit hour, and a cache that read such an Expires as a date would
+// serve as fresh a response the grammar says is already expired (RFC 9111
+// §5.3).
+func fieldDate(v string) (time.Time, bool) {
+	return parseHTTPDate(trimOWS(v))
 }
 
 // requestAllows reports whether a stored response of the given age and lifetime may be served for a
@@ -129,8 +139,8 @@ func dateOf(h http.Header) (time.Time, bool) {
 // Choices where the RFC leaves room:
 //   - The request's no-cache also refuses (§5.2.1.4). Pragma is not in req;
 //     callers read requestDirectives.noCache for it.
-//   - A qualified no-cache="field" response is treated as unqualified, as
-//     §5.2.2.4 notes caches often do.
+//   - A qualified no-cache="field" response may be served without
+//     validation, without those fields (§5.2.2.4; see withoutFields).
 //   - The request's max-age bounds the age of fresh and stale responses
 //     alike (§5.2.1.1: age ≤ max-age). When req.invalid (its max-age was
 //     invalid or duplicated with different values) max-age is ignored.
@@ -141,7 +151,7 @@ func dateOf(h http.Header) (time.Time, bool) {
 //   - An invalid max-age or s-maxage in the response already made lifetime
 //     0 (freshnessLifetime); an invalid s-maxage still forbids serving stale.
 func requestAllows(req, resp cacheControl, age, lifetime time.Duration) bool {
-	if resp.noCache || req.noCache {
+	if resp.noCacheAll() || req.noCache {
 		return false
 	}
 	if req.maxAge.set && !req.invalid && age > req.maxAge.d {

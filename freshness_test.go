@@ -2,6 +2,7 @@ package gincache
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,8 +33,20 @@ func TestFreshnessLifetime(t *testing.T) {
 			want: 60 * time.Second, wantExplicit: true},
 		{name: "§4.2.1 Expires minus Date third", header: http.Header{"Date": {date}, "Expires": {httpDate(time.Hour)}},
 			want: time.Hour, wantExplicit: true},
-		{name: "§4.2.1 Expires in RFC 850 format", header: http.Header{"Date": {date}, "Expires": {t0.Add(time.Minute).Format(time.RFC850)}},
+		{name: "§4.2.1 Expires in RFC 850 format", header: http.Header{"Date": {date}, "Expires": {t0.Add(time.Minute).Format("Monday, 02-Jan-06 15:04:05 GMT")}},
 			want: time.Minute, wantExplicit: true},
+		{name: "§4.2.1 Expires in asctime format", header: http.Header{"Date": {date}, "Expires": {t0.Add(time.Minute).Format(time.ANSIC)}},
+			want: time.Minute, wantExplicit: true},
+		{name: "RFC 9110 §5.6.7 Expires with two spaces is not a date: already expired", header: http.Header{"Date": {"Thu, 01 Dec 1994 15:00:00 GMT"}, "Expires": {"Thu, 01  Dec 1994 16:00:00 GMT"}},
+			wantExplicit: true},
+		{name: "RFC 9110 §5.6.7 Expires with a one-digit hour is not a date: already expired", header: http.Header{"Date": {"Thu, 01 Dec 1994 05:00:00 GMT"}, "Expires": {"Thu, 01 Dec 1994 6:00:00 GMT"}},
+			wantExplicit: true},
+		{name: "RFC 9110 §5.6.7 Expires in RFC 850 form with UTC is not a date: already expired", header: http.Header{"Date": {date}, "Expires": {t0.Add(time.Minute).Format(time.RFC850)}},
+			wantExplicit: true},
+		{name: "RFC 9110 §5.6.7 Expires in lower case is not a date: already expired", header: http.Header{"Date": {date}, "Expires": {strings.ToLower(httpDate(time.Hour))}},
+			wantExplicit: true},
+		{name: "RFC 9110 §5.6.7 a Date with two spaces is no Date: Expires gives 0", header: http.Header{"Date": {"Thu, 01  Dec 1994 15:00:00 GMT"}, "Expires": {"Thu, 01 Dec 1994 16:00:00 GMT"}},
+			wantExplicit: true},
 		{name: "§4.2.1 Expires before Date clamps to 0", header: http.Header{"Date": {date}, "Expires": {httpDate(-time.Hour)}}, wantExplicit: true},
 		{name: `§5.3 Expires "0" is already expired`, header: http.Header{"Date": {date}, "Expires": {"0"}}, wantExplicit: true},
 		{name: "§5.3 Expires not an HTTP-date is already expired", header: http.Header{"Date": {date}, "Expires": {"tomorrow"}}, wantExplicit: true},
@@ -59,6 +72,7 @@ func TestFreshnessLifetime(t *testing.T) {
 		{name: "§4.2.2 negative heuristic is off", header: http.Header{"Date": {date}, "Last-Modified": {httpDate(-100 * time.Second)}}, heuristic: -1},
 		{name: "§4.2.2 heuristic needs Last-Modified", header: http.Header{"Date": {date}}, heuristic: 0.1},
 		{name: "§4.2.2 heuristic needs a valid Last-Modified", header: http.Header{"Date": {date}, "Last-Modified": {"yesterday"}}, heuristic: 0.1},
+		{name: "RFC 9110 §5.6.7 heuristic needs a strict Last-Modified", header: http.Header{"Date": {date}, "Last-Modified": {"Sun, 01 Mar 2026 1:58:20 GMT"}}, heuristic: 0.1},
 		{name: "§4.2.2 heuristic needs Date", header: http.Header{"Last-Modified": {httpDate(-100 * time.Second)}}, heuristic: 0.1},
 		{name: "§4.2.2 Last-Modified after Date: no heuristic", header: http.Header{"Date": {date}, "Last-Modified": {httpDate(time.Second)}}, heuristic: 0.1},
 		{name: "§4.2.2 Last-Modified equal to Date: zero", header: http.Header{"Date": {date}, "Last-Modified": {date}}, heuristic: 0.1},
@@ -143,6 +157,9 @@ func TestDateOf(t *testing.T) {
 		{name: "surrounding whitespace", header: http.Header{"Date": {" " + httpDate(0) + " "}}, want: t0, ok: true},
 		{name: "asctime", header: http.Header{"Date": {t0.Format(time.ANSIC)}}, want: t0, ok: true},
 		{name: "not a date", header: http.Header{"Date": {"0"}}},
+		{name: "RFC 9110 §5.6.7 two spaces", header: http.Header{"Date": {"Sun, 01  Mar 2026 12:00:00 GMT"}}},
+		{name: "RFC 9110 §5.6.7 one-digit hour", header: http.Header{"Date": {"Sun, 01 Mar 2026 2:00:00 GMT"}}},
+		{name: "RFC 9110 §5.6.7 a weekday that is not the date's", header: http.Header{"Date": {"Mon, 01 Mar 2026 12:00:00 GMT"}}},
 		{name: "first line of several", header: http.Header{"Date": {httpDate(0), httpDate(time.Hour)}}, want: t0, ok: true},
 	}
 	for _, tt := range tests {
@@ -196,7 +213,8 @@ func TestRequestAllows(t *testing.T) {
 		{name: "§4.2.1 invalid max-age: stale, max-stale allows", req: "max-stale", resp: "max-age=x", age: 11 * s, want: true},
 		{name: "§5.2.2.4 no-cache never without validation", resp: "no-cache", age: 1 * s, lifetime: 10 * s},
 		{name: "§5.2.2.4 no-cache forbids stale", req: "max-stale", resp: "no-cache", age: 11 * s, lifetime: 10 * s},
-		{name: "§5.2.2.4 qualified no-cache treated as unqualified", resp: `no-cache="Set-Cookie"`, age: 1 * s, lifetime: 10 * s},
+		{name: "§5.2.2.4 qualified no-cache allows reuse (without its fields)", resp: `no-cache="X-Token"`, age: 1 * s, lifetime: 10 * s, want: true},
+		{name: "§5.2.2.4 qualified no-cache does not forbid stale", req: "max-stale", resp: `no-cache="X-Token"`, age: 11 * s, lifetime: 10 * s, want: true},
 		{name: "§5.2.1.4 request no-cache", req: "no-cache", age: 1 * s, lifetime: 10 * s},
 		{name: "§5.2.1.5 request no-store does not stop reuse", req: "no-store", age: 1 * s, lifetime: 10 * s, want: true},
 	}

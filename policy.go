@@ -99,6 +99,14 @@ type Policy struct {
 	// statuses RFC 9110 §15.1 calls heuristically cacheable, or to a
 	// response marked public. Zero, the default, stores no such response.
 	HeuristicFreshness float64
+	// ForwardCDNCacheControl sends the upstream's CDN-Cache-Control on to
+	// clients, for a CDN in front of this cache. A SharedCache route decides
+	// by CDN-Cache-Control, when the response has a valid one, instead of
+	// its Cache-Control and Expires (RFC 9213: the policy an origin gives
+	// the edge); Cache-Control always reaches the client untouched. The zero
+	// value takes CDN-Cache-Control off what clients receive, since this
+	// cache is the edge it was meant for.
+	ForwardCDNCacheControl bool
 }
 
 // CacheControl returns the Cache-Control value the policy sends.
@@ -194,6 +202,8 @@ func (p Policy) Validate() error {
 		bad("SharedCache needs a ServerTTL: the longest a response is kept, fresh or stale")
 	case !p.SharedCache && p.HeuristicFreshness != 0:
 		bad("HeuristicFreshness applies only to a SharedCache policy")
+	case !p.SharedCache && p.ForwardCDNCacheControl:
+		bad("ForwardCDNCacheControl applies only to a SharedCache policy")
 	case p.HeuristicFreshness < 0 || p.HeuristicFreshness > 1 || p.HeuristicFreshness != p.HeuristicFreshness:
 		bad("HeuristicFreshness must be a fraction between 0 and 1 (got %v)", p.HeuristicFreshness)
 	}

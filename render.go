@@ -116,7 +116,7 @@ func (r *rendering) streamHeaders() {
 	if r.p.detail == detailRequestBody {
 		h["Cache-Control"] = noStoreCC
 	}
-	h[headerCacheStatus] = []string{forwardStatus(r.p.fwd, false, "streamed")}
+	h[headerCacheStatus] = r.rt.cacheStatus(h, r.snap, forwardStatus(r.p.fwd, false, "streamed"))
 	h[headerXCache] = xMiss
 }
 
@@ -139,20 +139,20 @@ func (r *rendering) finish() {
 	})
 	r.stored = o.entry
 	switch {
-	case o.mismatched:
-		r.mismatched304()
+	case o.mismatched: // RFC 9111 §4.3.3: ask again, unconditionally
+		r.retryUnconditional()
 		return
 	case o.validated != nil: // RFC 9111 §4.3.4: the stored response, updated, answers
+		cs := rt.cacheStatus(h, r.snap, forwardStatus(p.fwd, o.entry != nil, "")+"; fwd-status=304")
 		restoreHeader(h, r.snap)
-		cs := forwardStatus(p.fwd, o.entry != nil, "") + "; fwd-status=304"
-		rt.replayWith(gc, o.validated, servedRevalidated, rt.c.cfg.now().Sub(o.validated.StoredAt), []string{cs})
+		rt.replayWith(gc, o.validated, servedRevalidated, rt.c.cfg.now().Sub(o.validated.StoredAt), cs)
 		return
 	}
 	detail := p.detail
 	if o.detail != "" {
 		detail = o.detail
 	}
-	h[headerCacheStatus] = []string{forwardStatus(p.fwd, o.entry != nil, detail)}
+	h[headerCacheStatus] = rt.cacheStatus(h, r.snap, forwardStatus(p.fwd, o.entry != nil, detail))
 	if p.detail == detailRequestBody {
 		h["Cache-Control"] = noStoreCC // nor may a cache after this one (hasContent)
 	}
@@ -177,26 +177,6 @@ func (r *rendering) finish() {
 	} else {
 		w.WriteHeaderNow()
 	}
-}
-
-// mismatched304 answers a 304 that did not validate the stored response it
-// was asked about: the entry is dropped and the client gets a 502.
-func (r *rendering) mismatched304() {
-	rt, gc, p := r.rt, r.gc, r.p
-	h := r.w.ResponseWriter.Header()
-	keys := []string{p.key}
-	if p.shared.index != nil {
-		keys = append(keys, variantKey(p.key, p.shared.index, gc.Request.Header))
-	}
-	ctx, cancel := rt.c.deadline(gc.Request.Context())
-	if err := rt.c.delete(ctx, keys...); err != nil {
-		rt.c.fault("delete", p.key, err)
-	}
-	cancel()
-	restoreHeader(h, r.snap)
-	h[headerCacheStatus] = []string{forwardStatus(p.fwd, false, "mismatched-304")}
-	h[headerXCache] = xMiss
-	gc.AbortWithStatus(http.StatusBadGateway)
 }
 
 // staleIfErrorStatuses are the failures a stale response may replace

@@ -18,12 +18,22 @@ import (
 // stored. This file holds its decision tree; the render, the coalescing and
 // the replay are the ones every route uses.
 
-// sharedStatus reports whether a SharedCache route stores a response of this
-// status: one RFC 9110 §15.1 calls heuristically cacheable, but 206
-// (RFC 9110 §14), or the redirect 302 or 307, which are stored only with
-// an explicit lifetime (RFC 9111 §3: the cache must understand the status).
-// Any other status passes through untouched.
+// sharedStatus reports whether a SharedCache route may store a response of
+// this status: any final status (RFC 9111 §3), but 206, whose parts this
+// cache does not combine (RFC 9111 §3.3, RFC 9110 §14), and 304, which only
+// updates a stored response (§4.3.4). Whether it is stored then depends on
+// its directives: a status that is not heuristically cacheable needs an
+// explicit lifetime or public (storable), and one this cache does not
+// understand is never stored with must-understand (understoodStatus).
 func sharedStatus(status int) bool {
+	return status >= 200 && status <= 599 && status != http.StatusPartialContent && status != http.StatusNotModified
+}
+
+// understoodStatus reports whether this cache understands the caching
+// requirements of a status (RFC 9111 §5.2.2.3): the heuristically cacheable
+// ones it stores (RFC 9110 §15.1, without 206), and the redirects 302 and
+// 307, which have none beyond their freshness.
+func understoodStatus(status int) bool {
 	return heuristicStatuses[status] && status != http.StatusPartialContent ||
 		status == http.StatusFound || status == http.StatusTemporaryRedirect
 }
@@ -63,8 +73,8 @@ func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 	switch {
 	case hasContent(req):
 		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, detailRequestBody
-	case req.Header.Get("Range") != "": // a 206 is never stored
-		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, "range"
+	case req.Header.Get("Range") != "": // answered from a stored 200 (shared_range.go); a 206 is never stored
+		lookup, p.store, p.fwd, p.detail = req.Method == http.MethodGet, false, fwdBypass, "range"
 	}
 	return p, lookup
 }
@@ -99,9 +109,12 @@ func newVaryIndex(names []string, now time.Time) *Entry {
 	return &Entry{Header: http.Header{"Vary": names}, Body: []byte(hex.EncodeToString(gen[:])), StoredAt: now}
 }
 
-// variantKey is the key of the variant of key that h selects under index.
+// variantKey is the key of the variant of key that h selects under index:
+// by the values of the fields the index names, normalised so equivalent
+// requests share a variant (varyValues, RFC 9111 §4.1).
 func variantKey(key string, index *Entry, h http.Header) string {
-	return varySuffix(key+"\x00gen="+string(index.Body), h, index.Header["Vary"])
+	names := index.Header["Vary"]
+	return varySuffix(key+"\x00gen="+string(index.Body), varyValues(h, names), names)
 }
 
 // serveStored answers from e when RFC 9111 allows it without validation
@@ -112,29 +125,30 @@ func variantKey(key string, index *Entry, h http.Header) string {
 // response's stale-if-error.
 func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 	rt := m.rt
-	resp := parseCacheControl(e.Header["Cache-Control"])
+	resp := responseDirectives(e.Header)
 	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) { // §3.5
 		return verdict{fwd: fwdBypass, detail: "authorization"}
 	}
 	life := m.freshFor(e, resp)
 	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
 	asked := p.shared.asked
+	unvalidated := m.sendable(e, resp, false) // §5.2.2.4, RFC 9213: what a client may have of it unvalidated
 	if requestAllows(asked, resp, age, life) {
 		how := servedFresh
 		if age >= life {
 			how = servedMaxStale
 		}
-		rt.replay(gc, e, how, age, 0)
+		m.replayStored(gc, unvalidated, how, age)
 		return verdict{done: true}
 	}
 	if swr := resp.staleWhileRevalidate; swr.set && age >= life && age < life+swr.d && !forbidsStale(resp) &&
 		p.store && !asked.noCache && !asked.maxAge.set && !asked.minFresh.set { // RFC 5861 §3
-		rt.replay(gc, e, servedStale, age, 0)
+		m.replayStored(gc, unvalidated, servedStale, age)
 		rt.refresh(gc, p.key, e, p.shared.index)
 		return verdict{done: true}
 	}
 	v := verdict{fwd: fwdStale}
-	if asked.noCache || age < life && !resp.noCache {
+	if asked.noCache || age < life && !resp.noCacheAll() {
 		v.fwd = fwdRequest // fresh, but the client asked for more (RFC 9211 §2.2)
 	}
 	if !p.store {
@@ -144,7 +158,7 @@ func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 		v.revalidate = e
 	}
 	if sie := resp.staleIfError; sie.set && age < life+sie.d && !forbidsStale(resp) { // RFC 5861 §4
-		v.stale = e
+		v.stale = unvalidated
 	}
 	return v
 }
@@ -158,7 +172,7 @@ func sharesWithAuthorization(cc cacheControl) bool {
 // forbidsStale reports whether a response may never be served stale by a
 // shared cache (RFC 9111 §4.2.4, §5.2.2.2, §5.2.2.8, §5.2.2.10).
 func forbidsStale(cc cacheControl) bool {
-	return cc.noCache || cc.mustRevalidate || cc.proxyRevalidate || cc.sMaxAge.set
+	return cc.noCacheAll() || cc.mustRevalidate || cc.proxyRevalidate || cc.sMaxAge.set
 }
 
 // hasValidator reports whether a stored response can be revalidated.
@@ -175,7 +189,7 @@ func (m sharedMode) freshFor(e *Entry, cc cacheControl) time.Duration {
 }
 
 func (m sharedMode) lifetime(e *Entry) time.Duration {
-	return m.freshFor(e, parseCacheControl(e.Header["Cache-Control"]))
+	return m.freshFor(e, responseDirectives(e.Header))
 }
 
 // waited: a waiter takes the leader's response when it could have been
@@ -196,7 +210,7 @@ func (m sharedMode) waited(gc *gin.Context, e *Entry, p plan) (serve, revalidate
 		return nil, nil
 	}
 	if m.collapsible(gc, e, p) {
-		return e, nil
+		return m.sendable(e, responseDirectives(e.Header), false), nil // §5.2.2.4
 	}
 	if p.store && m.revalidatable(gc, e) {
 		return nil, e
@@ -214,7 +228,7 @@ func (m sharedMode) collapsible(gc *gin.Context, e *Entry, p plan) bool {
 		return false
 	}
 	age := max(m.rt.c.cfg.now().Sub(e.StoredAt), 0)
-	resp := parseCacheControl(e.Header["Cache-Control"])
+	resp := responseDirectives(e.Header)
 	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) {
 		return false
 	}
@@ -232,7 +246,7 @@ func (m sharedMode) revalidatable(gc *gin.Context, e *Entry) bool {
 	if isVaryIndex(e) || !hasValidator(e) {
 		return false
 	}
-	return gc.Request.Header.Get("Authorization") == "" || sharesWithAuthorization(parseCacheControl(e.Header["Cache-Control"]))
+	return gc.Request.Header.Get("Authorization") == "" || sharesWithAuthorization(responseDirectives(e.Header))
 }
 
 // forward prepares the request a SharedCache route's handler sees: without
@@ -288,6 +302,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 	h := x.header
 	canonicalize(h)
 	canonicalize(x.snap)
+	defer m.cacheControl(h, x.snap, x.status) // once stored, CDN-Cache-Control is off the client's response
 	now := rt.c.cfg.now()
 	if _, ok := dateOf(h); !ok {
 		h["Date"] = []string{now.UTC().Format(http.TimeFormat)}
@@ -295,9 +310,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 	o := settled{cacheable: sharedStatus(x.status)}
 	if o.cacheable {
 		o.etag = normalizeETag(h.Get("Etag"))
-		if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
-			o.lastModified = t.UTC()
-		}
+		o.lastModified = modifiedAt(h, now)
 		if bodyAllowed(x.status) && (x.req.Method != http.MethodHead || len(x.body) > 0) {
 			h["Content-Length"] = []string{strconv.Itoa(len(x.body))}
 		}
@@ -305,7 +318,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 	if !x.store {
 		return o
 	}
-	cc := parseCacheControl(h["Cache-Control"])
+	cc := responseDirectives(h)
 	e := &Entry{
 		Status:       x.status,
 		Body:         slices.Clone(x.body),
@@ -341,6 +354,8 @@ func (m sharedMode) storable(x rendered, cc cacheControl, e *Entry, cacheable bo
 		return 0, "handler-error"
 	case cc.noStore || cc.private && cc.privateFields == nil: // private="field" stores the rest
 		return 0, "cache-control"
+	case cc.mustUnderstand && !understoodStatus(x.status): // §5.2.2.3
+		return 0, "must-understand"
 	case changed(h, x.snap, "Set-Cookie"):
 		return 0, "set-cookie"
 	case listHas(h["Vary"], "*"):
@@ -367,8 +382,9 @@ func (m sharedMode) storable(x rendered, cc cacheControl, e *Entry, cacheable bo
 // sharedHeader is what a SharedCache route stores of a response's header:
 // what storedHeader keeps, with the response's Date (RFC 9111 §4: a stored
 // response keeps it), and without the fields a qualified private names
-// (§5.2.2.7): a shared cache may not store them. (A qualified no-cache is
-// read as a plain one: the response is validated on every use.)
+// (§5.2.2.7): a shared cache may not store them. The fields a qualified
+// no-cache names are stored, and left out when the response is served
+// without revalidation (sendable, §5.2.2.4).
 func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 	out := storedHeader(h, snap)
 	if d, ok := h["Date"]; ok {
@@ -433,20 +449,43 @@ func updatable(k string, h http.Header) bool {
 // settle304 settles the handler's 304 to the conditional request made for
 // x.revalidate: the stored response is updated (see updatedBy304) and stored
 // again (validated, and entry when stored). A 304 whose entity-tag is not
-// the stored one cannot update it (mismatched).
+// the stored one cannot update it (mismatched): the origin no longer has
+// the stored representation, so the entry is dropped, in the request and
+// in a background refresh alike — left stale, it would be served within
+// stale-while-revalidate and revalidated in vain on every use. The request
+// then asks again without a condition (rendering.retryUnconditional;
+// RFC 9111 §4.3.3 leaves this to the cache); a refresh ends there, and
+// the next request is a miss.
 func (m sharedMode) settle304(x rendered) settled {
 	canonicalize(x.header)
 	canonicalize(x.snap)
 	e, ok := m.updatedBy304(x.revalidate, x.header, x.snap, x.sent)
 	if !ok {
-		m.rt.c.observe(x.gc, EventUncacheable, "mismatched-304", 0)
+		m.rt.c.observe(x.gc, EventUncacheable, detailMismatched304, 0)
+		m.drop(x.req, x.key, x.index)
 		return settled{mismatched: true}
 	}
-	o := settled{validated: e}
+	o := settled{validated: m.sendable(e, cacheControl{}, true)} // just validated: every field may go
 	if m.storeUpdated(x.gc, x.req, x.key, e, x.index) {
 		o.entry = e
 	}
 	return o
+}
+
+// drop deletes the stored response the request was served under key (its
+// variant, when index is the Vary index it was looked up under). A failure
+// is a fault: the entry then ages out, or is replaced by the next response.
+func (m sharedMode) drop(req *http.Request, key string, index *Entry) {
+	c := m.rt.c
+	keys := []string{key}
+	if index != nil {
+		keys[0] = variantKey(key, index, req.Header) // the index still serves the other variants
+	}
+	ctx, cancel := c.deadline(req.Context())
+	defer cancel()
+	if err := c.delete(ctx, keys...); err != nil {
+		c.fault("delete", key, err)
+	}
 }
 
 // updatedBy304 is old updated by a 304 with header h (RFC 9111 §4.3.4): the
@@ -471,18 +510,34 @@ func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time
 	if _, ok := dateOf(h); !ok || !changed(h, snap, "Date") { // RFC 9110 §6.6.1
 		merged["Date"] = []string{now.UTC().Format(http.TimeFormat)}
 	}
+	for _, k := range responseDirectives(merged).privateFields { // §5.2.2.7: never stored
+		delete(merged, k)
+	}
 	e = &Entry{
 		Status:       old.Status,
 		Header:       merged,
 		Body:         old.Body,
 		ETag:         cmp.Or(old.ETag, tag),
-		LastModified: old.LastModified,
+		LastModified: modifiedAt(merged, now),
 		StoredAt:     now.Add(-initialAge(h, sent, now)),
 	}
-	if t, err := http.ParseTime(merged.Get("Last-Modified")); err == nil {
-		e.LastModified = t.UTC()
-	}
 	return e, true
+}
+
+// modifiedAt is the time a request's If-Modified-Since is compared with
+// for a stored response with header h (Entry.LastModified): its
+// Last-Modified; without a valid one its Date, or else the time it came,
+// received (RFC 9111 §4.3.2, RFC 9110 §13.1.3). So a client revalidating a
+// response that never had a Last-Modified, by the Date it was sent, gets its
+// 304 from the cache.
+func modifiedAt(h http.Header, received time.Time) time.Time {
+	if t, ok := fieldDate(h.Get("Last-Modified")); ok {
+		return t.UTC()
+	}
+	if t, ok := dateOf(h); ok {
+		return t.UTC()
+	}
+	return received.UTC().Truncate(time.Second)
 }
 
 // storeUpdated stores a response updated by a 304 when it may still be
@@ -491,7 +546,7 @@ func (m sharedMode) storeUpdated(gc *gin.Context, req *http.Request, key string,
 	ttl, reason := m.storable(rendered{
 		req: req, gc: gc, header: e.Header, snap: http.Header{}, status: e.Status, key: key, store: true,
 		errs: len(gc.Errors),
-	}, parseCacheControl(e.Header["Cache-Control"]), e, true)
+	}, responseDirectives(e.Header), e, true)
 	return reason == "" && m.store(gc, req, key, e, ttl, index) == nil
 }
 
@@ -512,5 +567,10 @@ func restoreHeader(h, snap http.Header) {
 }
 
 // cacheControl: a SharedCache route sends the response's own Cache-Control,
-// none of its own.
-func (sharedMode) cacheControl(http.Header, http.Header, int) {}
+// none of its own, and its CDN-Cache-Control only when the policy forwards
+// it (RFC 9213 §2.1: the field is this cache's; Policy.ForwardCDNCacheControl).
+func (m sharedMode) cacheControl(h, _ http.Header, _ int) {
+	if !m.rt.p.ForwardCDNCacheControl {
+		delete(h, cdnCacheControl)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,6 +177,22 @@ func TestSharedFreshness(t *testing.T) {
 			},
 		},
 		{
+			name: "RFC 9110 §5.6.7 an Expires with two spaces is not a date: stale",
+			hdr:  []string{"Date", httpDate(now), "Expires", "Tue, 24  Nov 2026 12:00:00 GMT"}, // the clock's next day
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}},
+				{runs: 2},
+			},
+		},
+		{
+			name: "RFC 9110 §5.6.7 an Expires with a one-digit hour is not a date: stale",
+			hdr:  []string{"Date", httpDate(now), "Expires", "Tue, 24 Nov 2026 9:00:00 GMT"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}},
+				{runs: 2},
+			},
+		},
+		{
 			name: "§4.2.1 max-age beats Expires",
 			hdr:  []string{"Cache-Control", "max-age=10", "Date", httpDate(now), "Expires", httpDate(now.Add(time.Hour))},
 			steps: []step{
@@ -326,6 +343,38 @@ func TestSharedRevalidation(t *testing.T) {
 			}},
 		})
 	})
+	t.Run("§4.3.2 If-Modified-Since without a stored Last-Modified is evaluated against Date", func(t *testing.T) {
+		date := newClock().Now().Add(-time.Minute)
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=600", "Date", httpDate(date))
+		e.play([]step{
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date)}, checks: []check{hasStatus(http.StatusNotModified), noHeader("Last-Modified")}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date)}, checks: []check{hasStatus(http.StatusNotModified), hasHeader("Date", httpDate(date))}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date.Add(time.Hour))}, checks: []check{hasStatus(http.StatusNotModified)}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(date.Add(-time.Second))}, checks: []check{hasStatus(http.StatusOK), hasBody("v1")}},
+			{runs: 1, hdr: []string{"If-Modified-Since", "Mon, 23 Nov 2026 1:59:00 GMT"}, checks: []check{hasStatus(http.StatusOK)}}, // RFC 9110 §13.1.3: not a date, ignored
+		})
+	})
+	t.Run("§4.3.2 a stored Last-Modified still decides If-Modified-Since", func(t *testing.T) {
+		now := newClock().Now()
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=600", "Date", httpDate(now), "Last-Modified", httpDate(now.Add(-time.Hour)))
+		e.play([]step{
+			{runs: 1},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(now.Add(-time.Hour))}, checks: []check{hasStatus(http.StatusNotModified)}},
+			{runs: 1, hdr: []string{"If-Modified-Since", httpDate(now.Add(-2 * time.Hour))}, checks: []check{hasStatus(http.StatusOK)}},
+		})
+	})
+	t.Run("§4.3.2 after a 304 the updated Date is the one compared", func(t *testing.T) {
+		start := newClock().Now()
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`, "Date", httpDate(start))
+		e.play([]step{{runs: 1}})
+		later := start.Add(20 * time.Second)
+		o.notMod = http.Header{"Cache-Control": {"max-age=600"}, "Etag": {`"v1"`}, "Date": {httpDate(later)}}
+		e.play([]step{
+			{advance: 20 * time.Second, runs: 2},
+			{runs: 2, hdr: []string{"If-Modified-Since", httpDate(later)}, checks: []check{hasStatus(http.StatusNotModified)}},
+			{runs: 2, hdr: []string{"If-Modified-Since", httpDate(start.Add(10 * time.Second))}, checks: []check{hasStatus(http.StatusOK)}},
+		})
+	})
 	t.Run("a changed response replaces the stored one", func(t *testing.T) {
 		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
 		e.play([]step{{runs: 1}})
@@ -336,14 +385,55 @@ func TestSharedRevalidation(t *testing.T) {
 			{advance: 5 * time.Second, runs: 2, checks: []check{hasBody("v2")}},
 		})
 	})
-	t.Run("§4.3.4 a 304 for another entity-tag cannot update the entry", func(t *testing.T) {
+	t.Run("§4.3.3 a 304 for another entity-tag is retried unconditionally", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`, "X-Version", "1")
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Etag": {`"other"`}, "X-Version": {"304"}}
+		e.play([]step{
+			{advance: 20 * time.Second, runs: 3, checks: []check{hasStatus(http.StatusOK), hasBody("v1"), hasHeader("X-Version", "1"),
+				hasHeader("Cache-Status", "gincache; fwd=stale; stored; detail=mismatched-304"), hasHeader("Content-Length", "2")}},
+			{advance: 5 * time.Second, runs: 3, checks: []check{hasBody("v1"), hasHeader("X-Cache", "HIT from Server")}},
+		})
+		if h := o.last(t); h.Get("If-None-Match") != "" || h.Get("If-Modified-Since") != "" {
+			t.Errorf("the retry sent If-None-Match %q, If-Modified-Since %q; want neither", h.Get("If-None-Match"), h.Get("If-Modified-Since"))
+		}
+	})
+	t.Run("§4.3.3 the retry answers the client's own validator", func(t *testing.T) {
 		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
 		e.play([]step{{runs: 1}})
 		o.notMod = http.Header{"Etag": {`"other"`}}
-		e.play([]step{
-			{advance: 20 * time.Second, runs: 2, checks: []check{hasStatus(http.StatusBadGateway), hasBody("")}},
-		})
+		e.play([]step{{advance: 20 * time.Second, hdr: []string{"If-None-Match", `"v1"`}, runs: 3, checks: []check{hasStatus(http.StatusNotModified)}}})
+	})
+	t.Run("§4.3.3 a retry that may not be stored still answers; the entry is gone", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Etag": {`"other"`}}
+		o.bodyOf = func(c *gin.Context) string { c.Header("Cache-Control", "no-store"); return "v2" }
+		e.play([]step{{advance: 20 * time.Second, runs: 3, checks: []check{hasStatus(http.StatusOK), hasBody("v2"),
+			hasHeader("Cache-Status", "gincache; fwd=stale; detail=cache-control")}}})
 		e.wantStored(0)
+	})
+	t.Run("§4.3.3 a mismatched 304 drops only its own variant", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=10", "Etag", `"v1"`, "Vary", "Accept-Language")
+		o.bodyOf = func(c *gin.Context) string { return "lang=" + c.GetHeader("Accept-Language") }
+		en, fr := []string{"Accept-Language", "en"}, []string{"Accept-Language", "fr", "Cache-Control", "max-stale"}
+		e.play([]step{{hdr: en, runs: 1}, {hdr: fr, runs: 2}})
+		o.notMod = http.Header{"Etag": {`"other"`}}
+		e.play([]step{
+			{advance: 20 * time.Second, hdr: en, runs: 4, checks: []check{hasBody("lang=en"), hasHeader("Cache-Status", "gincache; fwd=stale; stored; detail=mismatched-304")}},
+			{hdr: fr, runs: 4, checks: []check{hasBody("lang=fr"), hasHeader("Cache-Status", "gincache; hit; ttl=-10; detail=max-stale")}},
+		})
+	})
+	t.Run("§4.3.3 a mismatched 304 in a background refresh drops the entry", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10, stale-while-revalidate=60", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Etag": {`"other"`}}
+		e.clock.Advance(20 * time.Second)
+		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "gincache; hit; ttl=-10; detail=stale-while-revalidate"))
+		e.cache.Wait()
+		e.wantRuns(2)
+		e.wantStored(0)
+		e.play([]step{{runs: 3, checks: []check{hasBody("v1"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}}})
 	})
 	t.Run("the client's validators never reach the origin on a storable miss", func(t *testing.T) {
 		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
@@ -483,11 +573,38 @@ func TestSharedHeaders(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", `max-age=60, private="X-User"`, "X-User", "alice")
 		e.play([]step{{runs: 1, checks: []check{hasHeader("X-User", "alice")}}, {runs: 1, checks: []check{noHeader("X-User"), hasBody("hello")}}})
 	})
-	t.Run("§5.2.2.4 a qualified no-cache is validated on every use, as a plain one", func(t *testing.T) {
-		e, o := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", `max-age=60, no-cache="X-Token"`, "Etag", `"t"`, "X-Token", "t1")
-		e.play([]step{{runs: 1}, {runs: 2, checks: []check{hasBody("hello"), hasHeader("X-Token", "t1")}}})
+	t.Run("§5.2.2.4 no-cache=field: stored, served without the field until revalidated", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", `max-age=60, no-cache="X-Token"`, "Etag", `"t"`, "X-Token", "t1", "X-Other", "o")
+		e.play([]step{
+			{runs: 1, checks: []check{hasHeader("X-Token", "t1")}},
+			{runs: 1, checks: []check{hasBody("hello"), noHeader("X-Token"), hasHeader("X-Other", "o"), hasHeader("X-Cache", "HIT from Server")}},
+			{runs: 1, hdr: []string{"If-None-Match", `"t"`}, checks: []check{hasStatus(http.StatusNotModified), noHeader("X-Token")}},
+			{runs: 1, hdr: []string{"Cache-Control", "max-stale"}, advance: 90 * time.Second, checks: []check{hasBody("hello"), noHeader("X-Token"),
+				hasHeader("Cache-Status", "gincache; hit; ttl=-30; detail=max-stale")}},
+			// stale: revalidated with a 304, after which the field may go out
+			{runs: 2, checks: []check{hasBody("hello"), hasHeader("X-Token", "t1"), hasHeader("Cache-Status", "gincache; fwd=stale; stored; fwd-status=304")}},
+		})
 		if got := o.last(t).Get("If-None-Match"); got != `"t"` {
 			t.Errorf("revalidation If-None-Match = %q; want %q", got, `"t"`)
+		}
+		if got := e.stored("/page").Header.Get("X-Token"); got != "t1" {
+			t.Errorf("stored X-Token = %q; want it stored", got)
+		}
+	})
+	t.Run("§5.2.2.4 no-cache=field in stale-while-revalidate is served without the field", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", `max-age=10, stale-while-revalidate=60, no-cache="X-Token"`, "Etag", `"t"`, "X-Token", "t1")
+		e.play([]step{{runs: 1}})
+		e.clock.Advance(20 * time.Second)
+		runAll(t, e.do(http.MethodGet, "/page"), noHeader("X-Token"), hasHeader("Cache-Status", "gincache; hit; ttl=-10; detail=stale-while-revalidate"))
+		e.cache.Wait()
+	})
+	t.Run("§5.2.2.7 private=field is not stored from a 304 either", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", `max-age=10, private="X-User"`, "Etag", `"u"`, "X-User", "alice")
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Cache-Control": {`max-age=10, private="X-User"`}, "Etag": {`"u"`}, "X-User": {"bob"}}
+		e.play([]step{{advance: 20 * time.Second, runs: 2, checks: []check{hasBody("hello")}}, {runs: 2, checks: []check{noHeader("X-User")}}})
+		if v, ok := e.stored("/page").Header["X-User"]; ok {
+			t.Errorf("stored X-User = %q; want it never stored", v)
 		}
 	})
 	t.Run("no validator is made up", func(t *testing.T) {
@@ -495,9 +612,35 @@ func TestSharedHeaders(t *testing.T) {
 		e.play([]step{{runs: 1, checks: []check{noHeader("Etag"), noHeader("Last-Modified"), noHeader("X-Last-Modified")}},
 			{runs: 1, checks: []check{noHeader("Etag"), hasHeader("Cache-Control", "max-age=60")}}})
 	})
-	t.Run("RFC 9110 §15.1 a status the cache does not understand passes through", func(t *testing.T) {
-		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Cache-Control", "max-age=60")
-		e.play([]step{{runs: 1, checks: []check{hasStatus(500)}}, {runs: 2}})
+	t.Run("§3 any final status with an explicit lifetime is stored", func(t *testing.T) {
+		for _, status := range []int{http.StatusAccepted, http.StatusBadRequest, http.StatusForbidden, http.StatusInternalServerError, http.StatusServiceUnavailable, 599} {
+			e, _ := newShared(t, sharedPolicy, status, "x", "Cache-Control", "max-age=60")
+			e.play([]step{
+				{runs: 1, checks: []check{hasStatus(status), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+				{runs: 1, checks: []check{hasStatus(status), hasBody("x"), hasHeader("X-Cache", "HIT from Server")}},
+			})
+		}
+	})
+	t.Run("§3 Expires is an explicit lifetime for any final status", func(t *testing.T) {
+		now := newClock().Now()
+		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Date", httpDate(now), "Expires", httpDate(now.Add(time.Minute)))
+		e.play([]step{{runs: 1}, {advance: 30 * time.Second, runs: 1, checks: []check{hasStatus(500)}}, {advance: 30 * time.Second, runs: 2}})
+	})
+	t.Run("§3 a status not heuristically cacheable without a lifetime passes through", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusInternalServerError, "down", "Etag", `"x"`)
+		e.play([]step{{runs: 1, checks: []check{hasStatus(500), hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=no-lifetime")}}, {runs: 2}})
+	})
+	t.Run("§3.3 a 206 is never stored, whatever its lifetime", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusPartialContent, "par", "Cache-Control", "max-age=60", "Content-Range", "bytes 0-2/10")
+		e.play([]step{{runs: 1, checks: []check{hasStatus(206), hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=status")}}, {runs: 2}})
+	})
+	t.Run("§5.2.2.3 must-understand keeps out a status this cache does not understand", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, 599, "x", "Cache-Control", "max-age=60, must-understand")
+		e.play([]step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=must-understand")}}, {runs: 2}})
+	})
+	t.Run("§5.2.2.3 must-understand with an understood status is stored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "x", "Cache-Control", "max-age=60, must-understand")
+		e.play([]step{{runs: 1}, {runs: 1}})
 	})
 	t.Run("RFC 9110 §15.1 a 404 with a lifetime is stored", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusNotFound, "gone", "Cache-Control", "max-age=60")
@@ -517,6 +660,16 @@ func TestSharedVary(t *testing.T) {
 		{runs: 3, checks: []check{hasBody("lang=")}}, // absent is not empty
 		{hdr: []string{"Accept-Language", ""}, runs: 4},
 		{runs: 4, checks: []check{hasBody("lang=")}},
+	})
+	t.Run("§4.1 equivalent requests share a variant", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=60", "Vary", "accept-encoding, Accept-Language")
+		o.bodyOf = func(c *gin.Context) string { return "ae=" + c.GetHeader("Accept-Encoding") }
+		e.play([]step{
+			{hdr: []string{"Accept-Encoding", "gzip, br", "Accept-Language", "en-US"}, runs: 1},
+			{hdr: []string{"Accept-Encoding", "BR,gzip", "Accept-Language", " en-us"}, runs: 1, checks: []check{hasBody("ae=gzip, br"), hasHeader("X-Cache", "HIT from Server")}},
+			{hdr: []string{"Accept-Encoding", "br", "Accept-Encoding", "gzip", "Accept-Language", "EN-us"}, runs: 1},
+			{hdr: []string{"Accept-Encoding", "gzip", "Accept-Language", "en-US"}, runs: 2, checks: []check{hasBody("ae=gzip")}},
+		})
 	})
 	t.Run("§4.1 Vary: * is never stored", func(t *testing.T) {
 		e, _ := newShared(t, sharedPolicy, http.StatusOK, "hello", "Cache-Control", "max-age=60", "Vary", "*")
@@ -1064,4 +1217,193 @@ func TestSharedHardRefreshStorm(t *testing.T) {
 	for _, w := range reloads {
 		runAll(t, w, hasStatus(200), hasBody("page"), hasHeader("Age", "0"))
 	}
+}
+
+// TestSharedCacheStatus: a SharedCache route appends its member to the
+// Cache-Status its upstream sent (RFC 9211 §2); from the store it sends its
+// own alone, since the upstream did not see that request.
+func TestSharedCacheStatus(t *testing.T) {
+	t.Run("RFC 9211 §2 appended to the upstream's list, in one line", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`,
+			"Cache-Status", "origin-cache; hit", "Cache-Status", "edge; fwd=uri-miss,")
+		e.play([]step{
+			{runs: 1, checks: []check{hasHeader("Cache-Status", "origin-cache; hit, edge; fwd=uri-miss, gincache; fwd=uri-miss; stored")}},
+			{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; hit; ttl=10")}},
+		})
+	})
+	t.Run("RFC 9211 §2 a 304's member precedes the revalidation's", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cache-Control", "max-age=10", "Etag", `"v1"`)
+		e.play([]step{{runs: 1}})
+		o.notMod = http.Header{"Cache-Control": {"max-age=10"}, "Etag": {`"v1"`}, "Cache-Status": {"origin-cache; hit"}}
+		e.play([]step{{advance: 20 * time.Second, runs: 2, checks: []check{
+			hasHeader("Cache-Status", "origin-cache; hit, gincache; fwd=stale; stored; fwd-status=304")}}})
+	})
+	t.Run("RFC 9211 §2 a streamed response appends too", func(t *testing.T) {
+		e := newEnv(t, sharedPolicy, func(c *gin.Context) {
+			c.Header("Cache-Status", "origin-cache; fwd=uri-miss")
+			c.String(http.StatusOK, "data: x\n\n")
+			c.Writer.Flush()
+		})
+		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "origin-cache; fwd=uri-miss, gincache; fwd=uri-miss; detail=streamed"))
+	})
+	t.Run("a fixed-policy route's member replaces its handler's", func(t *testing.T) {
+		e := newEnv(t, gincache.Policy{Public: true, ServerTTL: time.Minute}, func(c *gin.Context) {
+			c.Header("Cache-Status", "origin-cache; hit")
+			c.String(http.StatusOK, "x")
+		})
+		runAll(t, e.do(http.MethodGet, "/page"), hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored"))
+	})
+}
+
+// TestSharedCDNCacheControl: CDN-Cache-Control, when valid, is what the
+// cache decides by, instead of Cache-Control and Expires (RFC 9213 §2.1);
+// clients get Cache-Control untouched and, unless the policy forwards it,
+// no CDN-Cache-Control.
+func TestSharedCDNCacheControl(t *testing.T) {
+	now := newClock().Now()
+	forward := gincache.Policy{SharedCache: true, ServerTTL: time.Hour, ForwardCDNCacheControl: true}
+	tests := []struct {
+		name   string
+		policy gincache.Policy
+		hdr    []string
+		steps  []step
+	}{
+		{name: "RFC 9213 §2.1 its max-age wins over Cache-Control's",
+			hdr: []string{"Cdn-Cache-Control", "max-age=600", "Cache-Control", "max-age=0, must-revalidate"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cache-Control", "max-age=0, must-revalidate"), noHeader("Cdn-Cache-Control"),
+					hasHeader("Cache-Status", "gincache; fwd=uri-miss; stored")}},
+				{advance: 599 * time.Second, runs: 1, checks: []check{hasHeader("Cache-Control", "max-age=0, must-revalidate"), noHeader("Cdn-Cache-Control"),
+					hasHeader("X-Cache", "HIT from Server")}},
+				{advance: time.Second, runs: 2},
+			}},
+		{name: "RFC 9213 §2.1 its no-store keeps the response out",
+			hdr:   []string{"Cdn-Cache-Control", "no-store", "Cache-Control", "public, max-age=60"},
+			steps: []step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=cache-control")}}, {runs: 2}}},
+		{name: "RFC 9213 §2.1 its private keeps the response out",
+			hdr:   []string{"Cdn-Cache-Control", "private", "Cache-Control", "public, max-age=60"},
+			steps: []step{{runs: 1}, {runs: 2}}},
+		{name: "RFC 9213 §2.1 Cache-Control's no-store does not apply beside it",
+			hdr:   []string{"Cdn-Cache-Control", "max-age=60", "Cache-Control", "no-store"},
+			steps: []step{{runs: 1}, {runs: 1, checks: []check{hasHeader("Cache-Control", "no-store")}}}},
+		{name: "RFC 9213 §2.1 Expires is ignored beside it",
+			hdr:   []string{"Cdn-Cache-Control", "must-revalidate", "Date", httpDate(now), "Expires", httpDate(now.Add(time.Hour))},
+			steps: []step{{runs: 1, checks: []check{hasHeader("Cache-Status", "gincache; fwd=uri-miss; detail=stale")}}, {runs: 2}}},
+		{name: "RFC 9213 §2.1 an invalid one is ignored: Cache-Control decides",
+			hdr:   []string{"Cdn-Cache-Control", "Max-Age=600", "Cache-Control", "max-age=10"},
+			steps: []step{{runs: 1, checks: []check{noHeader("Cdn-Cache-Control")}}, {advance: 10 * time.Second, runs: 2}}},
+		{name: "RFC 9213 §2.1 an empty one is ignored",
+			hdr:   []string{"Cdn-Cache-Control", "", "Cache-Control", "no-store"},
+			steps: []step{{runs: 1}, {runs: 2}}},
+		{name: "ForwardCDNCacheControl sends it on", policy: forward,
+			hdr: []string{"Cdn-Cache-Control", "max-age=600", "Cache-Control", "max-age=0"},
+			steps: []step{
+				{runs: 1, checks: []check{hasHeader("Cdn-Cache-Control", "max-age=600")}},
+				{runs: 1, checks: []check{hasHeader("Cdn-Cache-Control", "max-age=600"), hasHeader("Cache-Control", "max-age=0")}},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.policy
+			if !p.SharedCache {
+				p = sharedPolicy
+			}
+			e, _ := newShared(t, p, http.StatusOK, "hello", tt.hdr...)
+			e.play(tt.steps)
+		})
+	}
+	t.Run("RFC 9213 §2.1 not sent after a revalidation either", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusOK, "v1", "Cdn-Cache-Control", "max-age=10", "Cache-Control", "no-cache", "Etag", `"v1"`)
+		e.play([]step{
+			{runs: 1},
+			{advance: 20 * time.Second, runs: 2, checks: []check{hasBody("v1"), noHeader("Cdn-Cache-Control"), hasHeader("Cache-Control", "no-cache"),
+				hasHeader("Cache-Status", "gincache; fwd=stale; stored; fwd-status=304")}},
+		})
+	})
+	t.Run("ForwardCDNCacheControl only on a SharedCache policy", func(t *testing.T) {
+		err := gincache.Policy{Public: true, ServerTTL: time.Minute, ForwardCDNCacheControl: true}.Validate()
+		if err == nil || !strings.Contains(err.Error(), "ForwardCDNCacheControl applies only to a SharedCache policy") {
+			t.Errorf("Validate() = %v; want the ForwardCDNCacheControl error", err)
+		}
+	})
+}
+
+// TestSharedRange: a GET with Range is answered from a stored complete 200
+// (RFC 9110 §14); what the store cannot answer goes to the handler, and its
+// 206 is not stored.
+func TestSharedRange(t *testing.T) {
+	lm := httpDate(newClock().Now().Add(-time.Hour))
+	resp := []string{"Cache-Control", "max-age=60", "Etag", `"v1"`, "Last-Modified", lm, "Content-Type", "text/plain"}
+	hit := hasHeader("X-Cache", "HIT from Server")
+	tests := []struct {
+		name   string
+		hdr    []string
+		checks []check
+	}{
+		{name: "RFC 9110 §14.2 one range is a 206 with its Content-Range", hdr: []string{"Range", "bytes=2-5"},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("2345"), hasHeader("Content-Range", "bytes 2-5/10"),
+				hasHeader("Content-Length", "4"), hasHeader("Content-Type", "text/plain"), hasHeader("Etag", `"v1"`), hit}},
+		{name: "RFC 9110 §14.1.2 a suffix range", hdr: []string{"Range", "bytes=-3"},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("789"), hasHeader("Content-Range", "bytes 7-9/10")}},
+		{name: "RFC 9110 §15.5.17 none satisfiable is a 416", hdr: []string{"Range", "bytes=10-"},
+			checks: []check{hasStatus(http.StatusRequestedRangeNotSatisfiable), hasBody(""), hasHeader("Content-Range", "bytes */10")}},
+		{name: "RFC 9110 §14.2 an invalid Range is ignored", hdr: []string{"Range", "bytes=5-1"},
+			checks: []check{hasStatus(http.StatusOK), hasBody("0123456789"), hit}},
+		{name: "RFC 9110 §13.1.5 If-Range with the strong ETag", hdr: []string{"Range", "bytes=0-0", "If-Range", `"v1"`},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("0")}},
+		{name: "RFC 9110 §13.1.5 If-Range with another ETag gets it all", hdr: []string{"Range", "bytes=0-0", "If-Range", `"v0"`},
+			checks: []check{hasStatus(http.StatusOK), hasBody("0123456789")}},
+		{name: "RFC 9110 §13.1.5 If-Range with the Last-Modified date", hdr: []string{"Range", "bytes=0-0", "If-Range", lm},
+			checks: []check{hasStatus(http.StatusPartialContent), hasBody("0")}},
+		{name: "RFC 9110 §13.2.2 If-None-Match comes first: 304", hdr: []string{"Range", "bytes=0-0", "If-None-Match", `"v1"`},
+			checks: []check{hasStatus(http.StatusNotModified)}},
+		{name: "RFC 9110 §14.6 several ranges are multipart/byteranges", hdr: []string{"Range", "bytes=0-1,5-6"},
+			checks: []check{hasStatus(http.StatusPartialContent), func(t *testing.T, w *httptest.ResponseRecorder) {
+				t.Helper()
+				ct := w.Header().Get("Content-Type")
+				boundary, ok := strings.CutPrefix(ct, "multipart/byteranges; boundary=")
+				if !ok {
+					t.Fatalf("Content-Type = %q; want multipart/byteranges", ct)
+				}
+				want := "\r\n--" + boundary + "\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\n01" +
+					"\r\n--" + boundary + "\r\nContent-Type: text/plain\r\nContent-Range: bytes 5-6/10\r\n\r\n56" +
+					"\r\n--" + boundary + "--\r\n"
+				if w.Body.String() != want {
+					t.Errorf("body = %q; want %q", w.Body.String(), want)
+				}
+				if got := w.Header().Get("Content-Length"); got != strconv.Itoa(len(want)) {
+					t.Errorf("Content-Length = %s; want %d", got, len(want))
+				}
+			}}},
+		{name: "RFC 9110 §14.2 overlapping ranges get it all", hdr: []string{"Range", "bytes=0-5,3-8"},
+			checks: []check{hasStatus(http.StatusOK), hasBody("0123456789")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newShared(t, sharedPolicy, http.StatusOK, "0123456789", resp...)
+			e.play([]step{{runs: 1}, {hdr: tt.hdr, runs: 1, checks: tt.checks}})
+		})
+	}
+	t.Run("RFC 9111 §3.3 a miss forwards the Range; its 206 is not stored", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusPartialContent, "23", "Cache-Control", "max-age=60", "Content-Range", "bytes 2-3/10")
+		e.play([]step{
+			{hdr: []string{"Range", "bytes=2-3"}, runs: 1, checks: []check{hasStatus(206), hasHeader("Cache-Status", "gincache; fwd=bypass; detail=range")}},
+			{hdr: []string{"Range", "bytes=2-3"}, runs: 2},
+		})
+		if got := o.last(t).Get("Range"); got != "bytes=2-3" {
+			t.Errorf("the handler saw Range %q; want it forwarded", got)
+		}
+		e.wantStored(0)
+	})
+	t.Run("RFC 9110 §14.2 a stale entry is not served in part: the Range goes on", func(t *testing.T) {
+		e, o := newShared(t, sharedPolicy, http.StatusOK, "0123456789", resp...)
+		e.play([]step{{runs: 1}, {advance: 61 * time.Second, hdr: []string{"Range", "bytes=0-0"}, runs: 2}})
+		if got := o.last(t).Get("Range"); got != "bytes=0-0" {
+			t.Errorf("the handler saw Range %q; want it forwarded", got)
+		}
+	})
+	t.Run("RFC 9110 §14.2 Range on a stored 404 is ignored", func(t *testing.T) {
+		e, _ := newShared(t, sharedPolicy, http.StatusNotFound, "gone", "Cache-Control", "max-age=60")
+		e.play([]step{{runs: 1}, {hdr: []string{"Range", "bytes=0-0"}, runs: 1, checks: []check{hasStatus(404), hasBody("gone")}}})
+	})
 }

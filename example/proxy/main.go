@@ -6,6 +6,15 @@
 //
 //	go run ./example/proxy -upstream http://127.0.0.1:9000                 # on 127.0.0.1:8081, in-memory store
 //	go run ./example/proxy -upstream http://127.0.0.1:9000 -redis redis://127.0.0.1:6379/0
+//
+// The defaults are what an operator would run: responses kept up to an
+// hour (-keep), and a response without an explicit lifetime but with a
+// Last-Modified fresh for 10 % of its age (-heuristic 0.1, the fraction RFC
+// 9111 §4.2.2 suggests; Squid's refresh_pattern ships 20 %, Varnish a fixed
+// 120 s), so static files behind an origin that sends no Cache-Control are
+// not fetched on every request. Set -heuristic 0 to store only what the
+// upstream says may be stored for a time. CDN-Cache-Control (RFC 9213) is
+// obeyed and kept at the proxy unless -forward-cdn-cache-control.
 package main
 
 import (
@@ -27,8 +36,9 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8081", "address to listen on")
 	upstream := flag.String("upstream", "", "URL of the service to cache, e.g. http://127.0.0.1:9000 (required)")
 	redisSpec := flag.String("redis", "", storeflag.Usage)
-	keep := flag.Duration("keep", time.Hour, "longest a response is kept, fresh or stale (stale ones with a validator wait to be revalidated)")
-	heuristic := flag.Float64("heuristic", 0, "heuristic lifetime for responses without one, as a fraction of the time since Last-Modified (RFC 9111 §4.2.2); 0: none")
+	keep := flag.Duration("keep", defaultKeep, "longest a response is kept, fresh or stale (stale ones with a validator wait to be revalidated)")
+	heuristic := flag.Float64("heuristic", defaultHeuristic, "heuristic lifetime for responses without one, as a fraction of the time since Last-Modified (RFC 9111 §4.2.2); 0: none")
+	forwardCDN := flag.Bool("forward-cdn-cache-control", false, "send the upstream's CDN-Cache-Control on to clients (a CDN in front of this proxy); by default the proxy, the edge it targets, keeps it (RFC 9213)")
 	quiet := flag.Bool("quiet", false, "do not log requests")
 	flag.Parse()
 
@@ -47,11 +57,12 @@ func main() {
 		logf = func(string, ...any) {}
 	}
 	cache := gincache.New(store)
-	policy := gincache.Policy{SharedCache: true, ServerTTL: *keep, HeuristicFreshness: *heuristic}
+	policy := proxyPolicy(*keep, *heuristic, *forwardCDN)
 	srv := &http.Server{
 		Addr:              *addr,
 		Handler:           newProxy(cache, policy, target, logf, gincache.DefaultMaxBodySize),
 		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       2 * time.Minute, // keep-alive connections of clients gone quiet are closed
 	}
 	fmt.Fprintf(os.Stderr, "gincache proxy on http://%s for %s, store: %s\n", *addr, target, name)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -13,6 +13,20 @@ import (
 	"github.com/gincache/gincache"
 )
 
+// The defaults of the proxy's flags (see the package comment).
+const (
+	defaultKeep      = time.Hour
+	defaultHeuristic = 0.1 // RFC 9111 §4.2.2: "a typical setting of this fraction might be 10%"
+)
+
+// proxyPolicy is the proxy's one route's policy: a SharedCache route that
+// keeps responses up to keep, gives a heuristic lifetime of that fraction
+// of the time since Last-Modified (0: none), and forwards CDN-Cache-Control
+// when asked.
+func proxyPolicy(keep time.Duration, heuristic float64, forwardCDN bool) gincache.Policy {
+	return gincache.Policy{SharedCache: true, ServerTTL: keep, HeuristicFreshness: heuristic, ForwardCDNCacheControl: forwardCDN}
+}
+
 // newProxy returns the proxy's engine: every method and path goes through
 // one SharedCache route to the reverse proxy. GET and HEAD are answered from
 // the store when the upstream's headers allow it; other methods pass through

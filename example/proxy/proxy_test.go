@@ -94,6 +94,38 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("part one, "))
 		w.(http.Flusher).Flush()
 		_, _ = w.Write([]byte("part two"))
+	case "/bad-expires": // RFC 9110 §5.6.7: two spaces make this Expires no HTTP-date
+		h.Set("Expires", strings.Replace(u.now().Add(time.Hour).UTC().Format(http.TimeFormat), " ", "  ", 1))
+		_, _ = io.WriteString(w, "expired")
+	case "/mismatch": // a 304 that names another entity-tag than the one asked about
+		h.Set("Cache-Control", "max-age=10")
+		if r.Header.Get("If-None-Match") != "" {
+			h.Set("Etag", `"other"`)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h.Set("Etag", `"full"`)
+		_, _ = io.WriteString(w, "full")
+	case "/chain": // behind a cache of its own
+		h.Set("Cache-Control", "max-age=60")
+		h.Set("Cache-Status", "origin-cache; hit")
+		_, _ = io.WriteString(w, "chain")
+	case "/maintenance": // an error page with an explicit lifetime
+		h.Set("Cache-Control", "max-age=30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "back soon")
+	case "/token": // a field that must not be reused unvalidated, one that must not be stored
+		h.Set("Cache-Control", `max-age=60, no-cache="X-Token", private="X-User"`)
+		h.Set("X-Token", "t1")
+		h.Set("X-User", "alice")
+		_, _ = io.WriteString(w, "token")
+	case "/edge": // a long lifetime for the edge, none for browsers (RFC 9213)
+		h.Set("CDN-Cache-Control", "max-age=600")
+		h.Set("Cache-Control", "no-cache")
+		_, _ = io.WriteString(w, "edge")
+	case "/static": // a file served with a Last-Modified and no lifetime, as many origins do
+		h.Set("Last-Modified", u.now().Add(-100*time.Hour).UTC().Format(http.TimeFormat))
+		_, _ = io.WriteString(w, "static")
 	default:
 		http.NotFound(w, r)
 	}
@@ -150,8 +182,7 @@ func newRig(t *testing.T, open func(*storetest.Clock) gincache.Store) *rig {
 	t.Cleanup(origin.Close)
 	target, _ := url.Parse(origin.URL)
 	cache := gincache.New(open(clock), gincache.WithClock(clock.Now), gincache.WithMaxBodySize(4096))
-	policy := gincache.Policy{SharedCache: true, ServerTTL: time.Hour}
-	proxy := httptest.NewServer(newProxy(cache, policy, target, t.Logf, 4096))
+	proxy := httptest.NewServer(newProxy(cache, proxyPolicy(defaultKeep, defaultHeuristic, false), target, t.Logf, 4096))
 	t.Cleanup(proxy.Close)
 	return &rig{t: t, clock: clock, up: up, proxy: proxy}
 }
@@ -308,4 +339,170 @@ func TestProxyBodies(t *testing.T) {
 		r.get("/big")
 		r.wantUpstream("/big", 2) // a stream is not stored: streamed, not stored
 	})
+}
+
+// TestProxyStrictDates: an Expires that is not exactly an HTTP-date means
+// already expired (RFC 9111 §5.3, RFC 9110 §5.6.7), however close it looks.
+func TestProxyStrictDates(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/bad-expires")
+		wantHeader(t, res, "Cache-Status", "gincache; fwd=uri-miss; detail=stale")
+		r.get("/bad-expires")
+		r.wantUpstream("/bad-expires", 2)
+	})
+}
+
+// TestProxyMismatched304: a 304 that does not validate the stored response
+// is not an answer: the proxy asks again without a condition and serves
+// (and stores) that (RFC 9111 §4.3.3, §4.3.4).
+func TestProxyMismatched304(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		r.get("/mismatch")
+		r.clock.Advance(20 * time.Second)
+		res, body := r.get("/mismatch")
+		if res.StatusCode != http.StatusOK || body != "full" {
+			t.Errorf("after a mismatched 304: %d %q; want 200 \"full\"", res.StatusCode, body)
+		}
+		wantHeader(t, res, "Cache-Status", "gincache; fwd=stale; stored; detail=mismatched-304")
+		r.wantUpstream("/mismatch", 3)
+		if got := r.up.inm["/mismatch"]; got != "" {
+			t.Errorf("the retry sent If-None-Match %q; want none", got)
+		}
+		r.get("/mismatch") // stored by the retry
+		r.wantUpstream("/mismatch", 3)
+	})
+}
+
+// TestProxyIfModifiedSinceDate: /fresh has no Last-Modified; a client that
+// revalidates it by its Date gets a 304 from the proxy (RFC 9111 §4.3.2).
+func TestProxyIfModifiedSinceDate(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/fresh")
+		date := res.Header.Get("Date")
+		r.clock.Advance(5 * time.Second)
+		res, body := r.get("/fresh", "If-Modified-Since", date)
+		if res.StatusCode != http.StatusNotModified || body != "" {
+			t.Errorf("If-Modified-Since its Date: %d %q; want 304 and no body", res.StatusCode, body)
+		}
+		res, _ = r.get("/fresh", "If-Modified-Since", r.clock.Now().Add(-time.Hour).UTC().Format(http.TimeFormat))
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("If-Modified-Since an hour before its Date: %d; want 200", res.StatusCode)
+		}
+		r.wantUpstream("/fresh", 1)
+	})
+}
+
+// TestProxyCacheStatusChain: the proxy appends its Cache-Status member to
+// the upstream's (RFC 9211 §2); a hit carries its own alone.
+func TestProxyCacheStatusChain(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/chain")
+		wantHeader(t, res, "Cache-Status", "origin-cache; hit, gincache; fwd=uri-miss; stored")
+		res, _ = r.get("/chain")
+		wantHeader(t, res, "Cache-Status", "gincache; hit; ttl=60")
+	})
+}
+
+// TestProxyAnyStatus: a final status outside the heuristically cacheable
+// list is stored when its response gives it a lifetime (RFC 9111 §3).
+func TestProxyAnyStatus(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		for range 2 {
+			res, body := r.get("/maintenance")
+			if res.StatusCode != http.StatusServiceUnavailable || body != "back soon" {
+				t.Errorf("got %d %q; want 503 \"back soon\"", res.StatusCode, body)
+			}
+		}
+		r.wantUpstream("/maintenance", 1)
+	})
+}
+
+// TestProxyQualifiedFields: no-cache="X-Token" and private="X-User" let the
+// response be stored and reused, without those fields (RFC 9111 §5.2.2.4,
+// §5.2.2.7).
+func TestProxyQualifiedFields(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/token")
+		wantHeader(t, res, "X-Token", "t1")
+		wantHeader(t, res, "X-User", "alice")
+		res, body := r.get("/token")
+		wantHeader(t, res, "X-Cache", "HIT from Server")
+		wantHeader(t, res, "X-Token", "")
+		wantHeader(t, res, "X-User", "")
+		if body != "token" {
+			t.Errorf("body = %q; want token", body)
+		}
+		r.wantUpstream("/token", 1)
+	})
+}
+
+// TestProxyCDNCacheControl: the proxy keeps what CDN-Cache-Control says
+// (RFC 9213 §2.1), browsers get Cache-Control as the upstream sent it, and
+// CDN-Cache-Control stays at the proxy.
+func TestProxyCDNCacheControl(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		res, _ := r.get("/edge")
+		wantHeader(t, res, "Cache-Control", "no-cache")
+		wantHeader(t, res, "CDN-Cache-Control", "")
+		r.clock.Advance(5 * time.Minute)
+		res, body := r.get("/edge")
+		wantHeader(t, res, "X-Cache", "HIT from Server")
+		wantHeader(t, res, "Cache-Control", "no-cache")
+		wantHeader(t, res, "CDN-Cache-Control", "")
+		if body != "edge" {
+			t.Errorf("body = %q; want edge", body)
+		}
+		r.wantUpstream("/edge", 1)
+	})
+}
+
+// TestProxyVaryNormalised: requests whose Accept-Language differs only in
+// case and whitespace share a variant (RFC 9111 §4.1).
+func TestProxyVaryNormalised(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		for _, lang := range []string{"en-US, fr;q=0.5", "en-us,fr ;q=0.5", " EN-us , FR;q=0.5"} {
+			if _, body := r.get("/lang", "Accept-Language", lang); body != "lang:en-US, fr;q=0.5" {
+				t.Errorf("Accept-Language %q: %q; want the first variant", lang, body)
+			}
+		}
+		r.wantUpstream("/lang", 1)
+	})
+}
+
+// TestProxyRange: a Range request is answered from the stored 200 (RFC 9110
+// §14): a 206 with its Content-Range, or a 416.
+func TestProxyRange(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		r.get("/fresh")
+		res, body := r.get("/fresh", "Range", "bytes=1-3")
+		if res.StatusCode != http.StatusPartialContent || body != "res" {
+			t.Errorf("Range bytes=1-3: %d %q; want 206 \"res\"", res.StatusCode, body)
+		}
+		wantHeader(t, res, "Content-Range", "bytes 1-3/5")
+		res, _ = r.get("/fresh", "Range", "bytes=9-")
+		if res.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+			t.Errorf("Range bytes=9-: %d; want 416", res.StatusCode)
+		}
+		wantHeader(t, res, "Content-Range", "bytes */5")
+		r.wantUpstream("/fresh", 1)
+	})
+}
+
+// TestProxyDefaults: with the proxy's defaults a response with a
+// Last-Modified and no lifetime is fresh for 10 % of its age (RFC 9111
+// §4.2.2): 100 hours old, 10 hours fresh.
+func TestProxyDefaults(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		r.get("/static")
+		r.clock.Advance(9 * time.Hour)
+		res, _ := r.get("/static")
+		wantHeader(t, res, "X-Cache", "MISS") // past -keep (an hour): gone
+		r.clock.Advance(59 * time.Minute)
+		res, _ = r.get("/static")
+		wantHeader(t, res, "X-Cache", "HIT from Server")
+		r.wantUpstream("/static", 2)
+	})
+	if p := proxyPolicy(defaultKeep, defaultHeuristic, false); p.Validate() != nil || p.HeuristicFreshness != 0.1 {
+		t.Errorf("the default policy %+v: want a valid one with a heuristic of 0.1", p)
+	}
 }
