@@ -26,6 +26,8 @@ import (
 var (
 	flagSentinelPort = flag.Int("topo.sentinelport", 26390, "first of the three sentinels' ports; the master and replica take 6410 and 6411")
 	flagClusterPort  = flag.Int("topo.clusterport", 7201, "first of the six cluster nodes' ports")
+	flagClusterState = flag.Duration("topo.clusterreload", time.Second,
+		"the cluster clients' ClusterStateReloadInterval; 0 is go-redis's default, 60s, under which a dead master's slots stay unserved for up to a minute")
 )
 
 // masterName is the name the sentinels know the master by.
@@ -193,14 +195,19 @@ func (c *clusterSetup) addrs() []string {
 }
 
 // dial is a replica's client: go-redis's cluster client, seeded with every
-// node, which reloads the slot map when a node fails or answers MOVED.
+// node. It reloads the slot map at once on MOVED, ASK or READONLY, but not
+// when a call to a dead master runs out of the store's deadline (go-redis
+// v9.23 retries a refused dial five times, 100ms apart, longer than the
+// deadline): then only ClusterStateReloadInterval does, hence the short
+// one (-topo.clusterreload).
 func (c *clusterSetup) dial() redis.UniversalClient {
 	return redis.NewClusterClient(&redis.ClusterOptions{
-		Addrs:                 c.addrs(),
-		ContextTimeoutEnabled: true,
-		DialTimeout:           clientTimeouts,
-		ReadTimeout:           clientTimeouts,
-		WriteTimeout:          clientTimeouts,
+		Addrs:                      c.addrs(),
+		ClusterStateReloadInterval: *flagClusterState,
+		ContextTimeoutEnabled:      true,
+		DialTimeout:                clientTimeouts,
+		ReadTimeout:                clientTimeouts,
+		WriteTimeout:               clientTimeouts,
 	})
 }
 
