@@ -20,8 +20,8 @@ import (
 )
 
 var (
-	flagFull        = flag.Duration("topo.full", 10*time.Second, "TestMaxmemory: traffic while Redis is at maxmemory")
-	flagStrict      = flag.Bool("topo.strict", false, "fail, not only report, on the known findings (TestPurgeAfterEviction, TestAbandonedLock)")
+	flagFull   = flag.Duration("topo.full", 10*time.Second, "TestMaxmemory: traffic while Redis is at maxmemory")
+	flagStrict = flag.Bool("topo.strict", false, "fail, not only report, on the known findings (TestPurgeAfterEviction, TestAbandonedLock)")
 )
 
 // maxmemory is the limit TestMaxmemory puts on Redis: small, so that the
