@@ -61,9 +61,12 @@ type checker struct {
 	etagKey  sync.Map // ETag -> the key whose body carried it
 	lastETag sync.Map // key -> the last ETag seen for it
 
-	// noETagHistory skips etagKey, which grows with every render: the soak
-	// measures the heap, and the history would hide a leak or fake one.
+	// noETagHistory skips etagKey, which grows with every render, and keeps
+	// lastETag only for the keys in conditional (the ones the traffic sends
+	// If-None-Match for): the soak measures the heap, and the history would
+	// hide a leak or fake one.
 	noETagHistory bool
+	conditional   map[string]bool
 }
 
 // maxShown is how many problems the report spells out.
@@ -112,7 +115,9 @@ func (c *checker) response(method, key, inm string, resp *http.Response, b []byt
 				c.fail("%s: ETag %s was first seen on %s", what, etag, prev)
 			}
 		}
-		c.lastETag.Store(key, etag)
+		if !c.noETagHistory || c.conditional[key] {
+			c.lastETag.Store(key, etag)
+		}
 	case resp.StatusCode == http.StatusNotModified:
 		etag := resp.Header.Get("ETag")
 		switch {

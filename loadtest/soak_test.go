@@ -70,6 +70,10 @@ func TestSoak(t *testing.T) {
 	check := &checker{noETagHistory: true}
 	tr := newTraffic(replicas, client, check, *flagWorkers, *flagRate)
 	tr.missSpace, tr.tally = soakMisses, &tally{}
+	check.conditional = map[string]bool{}
+	for _, k := range tr.hot {
+		check.conditional[k] = true
+	}
 	t.Logf("soak: %v, %d replicas, %d workers, %d req/s, a sample every %v", *flagSoak, len(replicas), *flagWorkers, *flagRate, *flagSoakEvery)
 
 	ctx, stop := context.WithCancel(context.Background())
