@@ -7,6 +7,7 @@ package storeflag
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gincache/gincache"
 	"github.com/gincache/gincache/memstore"
@@ -17,6 +18,13 @@ import (
 // Usage is the -redis flag's help text.
 const Usage = "Redis URL (redis://host:port/db), cluster address list (host:port,host:port,…), " +
 	"or Sentinel URL (redis://sentinel:port?master_name=NAME&addr=sentinel2:port…); empty: in-memory store"
+
+// clusterReload is how often a cluster client reloads the slot map. go-redis
+// reloads it at once on MOVED or ASK, but not when calls to a master that
+// died end in the store's deadline; its default of 60 s would leave that
+// master's slots failing for up to a minute after a replica took them over
+// (loadtest TestClusterFailover).
+const clusterReload = time.Second
 
 // Open returns the store spec asks for: memstore when it is empty; the
 // master a Sentinel setup names for a URL with a master_name= parameter
@@ -32,8 +40,9 @@ func Open(spec string) (store gincache.Store, name string, err error) {
 	switch {
 	case strings.Contains(spec, ",") && !strings.Contains(spec, "://"):
 		client = redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:                 strings.Split(spec, ","),
-			ContextTimeoutEnabled: true,
+			Addrs:                      strings.Split(spec, ","),
+			ContextTimeoutEnabled:      true,
+			ClusterStateReloadInterval: clusterReload,
 		})
 	case strings.Contains(spec, "master_name="):
 		opt, err := redis.ParseFailoverURL(spec)
@@ -49,6 +58,9 @@ func Open(spec string) (store gincache.Store, name string, err error) {
 			return nil, "", fmt.Errorf("-redis %q: %w", spec, err)
 		}
 		opt.ContextTimeoutEnabled = true
+		if opt.ClusterStateReloadInterval == 0 {
+			opt.ClusterStateReloadInterval = clusterReload
+		}
 		client = redis.NewClusterClient(opt)
 	default:
 		opt, err := redis.ParseURL(spec)
