@@ -9,13 +9,14 @@
 #      flag;
 #   2. the fault runs of loadtest, four replicas behind a round-robin front
 #      each: the Sentinel master killed and its replica promoted, a cluster
-#      master killed and its replica promoted, Redis at maxmemory under
-#      allkeys-lru and volatile-ttl, and the two findings' tests (a purge
-#      after eviction, an abandoned lock); the tests start their own
-#      processes (ports 6410-6411, 26390-26392, 7201-7206);
+#      master killed and its replica promoted, 2000 cluster slots moved
+#      under traffic, Redis at maxmemory under allkeys-lru and volatile-ttl,
+#      and the two findings' tests (a purge after eviction, an abandoned
+#      lock); the tests start their own processes (ports 6410-6411,
+#      26390-26392, 7201-7206);
 #   3. a 40 s soak (.ci/soak.sh).
 #
-# About 4 minutes on a 2-core machine. Phase lengths are short for CI; the
+# About 3.5 minutes on a 2-core machine. Phase lengths are short for CI; the
 # same tests run longer with -topo.before, -topo.after, -topo.full.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,7 +84,7 @@ cleanup
 
 step "faults under load (loadtest)"
 go test -tags loadtest -count=1 -timeout 8m -v \
-  -run '^(TestSentinelFailover|TestClusterFailover|TestMaxmemory|TestPurgeAfterEviction|TestAbandonedLock)$' \
+  -run '^(TestSentinelFailover|TestClusterFailover|TestClusterReshard|TestMaxmemory|TestPurgeAfterEviction|TestAbandonedLock)$' \
   ./loadtest -args -topo.before=4s -topo.after=6s -topo.full=6s
 
 step "soak, 40 s (.ci/soak.sh; 10 minutes by default)"
