@@ -36,6 +36,7 @@ type soakSample struct {
 	at                 time.Duration
 	rss, heap          int64 // bytes: the process's resident set; the live heap after a GC
 	goroutines         int
+	conns              int   // the replicas' Redis connections, idle or not
 	redisMem, redisKey int64 // used_memory; DBSIZE
 	gets, hits         int64 // so far
 }
@@ -81,7 +82,7 @@ func TestSoak(t *testing.T) {
 	tr.start(ctx)
 	var samples []soakSample
 	for end := time.Now().Add(*flagSoak); ; {
-		samples = append(samples, measure(tr, admin))
+		samples = append(samples, measure(tr, admin, replicas))
 		if time.Until(end) <= 0 {
 			break
 		}
@@ -111,7 +112,11 @@ func TestSoak(t *testing.T) {
 }
 
 // measure takes one soakSample.
-func measure(tr *traffic, admin *redis.Client) soakSample {
+func measure(tr *traffic, admin *redis.Client, replicas []*replica) soakSample {
+	conns := 0
+	for _, rp := range replicas {
+		conns += int(rp.rdb.PoolStats().TotalConns)
+	}
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -122,6 +127,7 @@ func measure(tr *traffic, admin *redis.Client) soakSample {
 		rss:        rss(),
 		heap:       int64(ms.HeapAlloc),
 		goroutines: runtime.NumGoroutine(),
+		conns:      conns,
 		redisMem:   used,
 		redisKey:   admin.DBSize(ctx).Val(),
 		gets:       tr.tally.gets.Load(),
@@ -147,13 +153,13 @@ func rss() int64 {
 func soakTable(ss []soakSample) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "at\tRSS\tlive heap\tgoroutines\tRedis used_memory\tRedis keys\thit ratio since last\t")
+	fmt.Fprintln(w, "at\tRSS\tlive heap\tgoroutines\tRedis conns\tRedis used_memory\tRedis keys\thit ratio since last\t")
 	for i, s := range ss {
 		ratio := "-"
 		if i > 0 && s.gets > ss[i-1].gets {
 			ratio = fmt.Sprintf("%.1f%%", 100*float64(s.hits-ss[i-1].hits)/float64(s.gets-ss[i-1].gets))
 		}
-		fmt.Fprintf(w, "%.0fs\t%s\t%s\t%d\t%s\t%d\t%s\t\n", s.at.Seconds(), mib(s.rss), mib(s.heap), s.goroutines, mib(s.redisMem), s.redisKey, ratio)
+		fmt.Fprintf(w, "%.0fs\t%s\t%s\t%d\t%d\t%s\t%d\t%s\t\n", s.at.Seconds(), mib(s.rss), mib(s.heap), s.goroutines, s.conns, mib(s.redisMem), s.redisKey, ratio)
 	}
 	w.Flush()
 	return b.String()
@@ -180,6 +186,7 @@ func soakSlopes(ss []soakSample, warm time.Duration) string {
 		{"RSS", func(s soakSample) float64 { return float64(s.rss) }, fmib},
 		{"live heap", func(s soakSample) float64 { return float64(s.heap) }, fmib},
 		{"goroutines", func(s soakSample) float64 { return float64(s.goroutines) }, fnum},
+		{"Redis connections (the replicas' pools)", func(s soakSample) float64 { return float64(s.conns) }, fnum},
 		{"Redis used_memory", func(s soakSample) float64 { return float64(s.redisMem) }, fmib},
 		{"Redis keys (DBSIZE)", func(s soakSample) float64 { return float64(s.redisKey) }, fnum},
 	}
