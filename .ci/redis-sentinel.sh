@@ -2,25 +2,27 @@
 # A throwaway Redis Sentinel setup on loopback, for the redisstore tests and
 # the example: one master, one replica, three sentinels that watch them.
 #
-#   eval "$(.ci/redis-sentinel.sh start)"   # master :6400, replica :6401, sentinels :26379-26381
+#   eval "$(.ci/redis-sentinel.sh start)"   # master :6400, replica :6401, sentinels :26381-26383
 #   go test ./redisstore/                    # uses GINCACHE_REDIS_SENTINEL
 #   .ci/redis-sentinel.sh stop
 #
 # The ports can be moved with GINCACHE_SENTINEL_PORTS ("MASTER REPLICA S1 S2
-# S3"). start runs every process (no persistence, bound to 127.0.0.1) in a
-# new temporary directory, waits until the replica is in sync and each
-# sentinel knows the replica and the two other sentinels, and prints the
-# export line: a go-redis failover URL (redis.ParseFailoverURL), which the
-# example's -redis flag also takes. Everything else goes to stderr. The
-# sentinels notice a dead master after a second and fail over within three
+# S3"); the sentinels' default keeps clear of 26379, where Debian's
+# redis-sentinel service listens once its package is installed. start runs
+# every process (no persistence, bound to 127.0.0.1) in a new temporary
+# directory, waits until the replica is in sync and each sentinel knows the
+# replica and the two other sentinels, and prints the export line: a
+# go-redis failover URL (redis.ParseFailoverURL), which the example's -redis
+# flag also takes. Everything else goes to stderr. The sentinels notice a
+# dead master after a second and fail over within three
 # (down-after-milliseconds, failover-timeout), so tests of a failover are
 # short. stop kills exactly the processes start recorded in its pidfiles and
-# removes the directory, found through a state file named after the master's
-# port.
+# removes the directory, found through a state file named after the
+# master's port.
 set -euo pipefail
 
 cmd=${1:-}
-read -r -a ports <<<"${GINCACHE_SENTINEL_PORTS:-6400 6401 26379 26380 26381}"
+read -r -a ports <<<"${GINCACHE_SENTINEL_PORTS:-6400 6401 26381 26382 26383}"
 [ ${#ports[@]} -eq 5 ] || { echo "redis-sentinel: GINCACHE_SENTINEL_PORTS needs 5 ports" >&2; exit 1; }
 master=${ports[0]} replica=${ports[1]} sentinels=("${ports[@]:2}")
 name=mymaster
