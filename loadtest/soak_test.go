@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +26,7 @@ import (
 var (
 	flagSoak      = flag.Duration("soak.duration", 0, "TestSoak: how long to run; 0 skips it (.ci/soak.sh sets 10m)")
 	flagSoakEvery = flag.Duration("soak.every", 10*time.Second, "TestSoak: how often to sample")
+	flagSoakHeap  = flag.String("soak.heapprofile", "", "TestSoak: a directory to write heap profiles to, after the warm-up and at the end (compare with go tool pprof -base)")
 )
 
 // soakMisses is how many item keys the soak's misses are drawn from: enough
@@ -80,18 +83,24 @@ func TestSoak(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(func() { stop(); tr.wait() })
 	tr.start(ctx)
+	warm := min(itemPolicy.ServerTTL+10*time.Second, *flagSoak/2)
 	var samples []soakSample
+	profiled := false
 	for end := time.Now().Add(*flagSoak); ; {
 		samples = append(samples, measure(tr, admin, replicas))
+		if !profiled && tr.since() >= warm {
+			heapProfile(t, "heap-warm.pprof")
+			profiled = true
+		}
 		if time.Until(end) <= 0 {
 			break
 		}
 		time.Sleep(min(*flagSoakEvery, time.Until(end)))
 	}
+	heapProfile(t, "heap-end.pprof")
 	stop()
 	tr.wait()
 
-	warm := min(itemPolicy.ServerTTL+10*time.Second, *flagSoak/2)
 	t.Logf("samples:\n%s", soakTable(samples))
 	t.Logf("after the warm-up (%v), for BENCHMARKS.md:\n%s", warm, soakSlopes(samples, warm))
 	c := tr.tally
@@ -132,6 +141,24 @@ func measure(tr *traffic, admin *redis.Client, replicas []*replica) soakSample {
 		redisKey:   admin.DBSize(ctx).Val(),
 		gets:       tr.tally.gets.Load(),
 		hits:       tr.tally.hits.Load(),
+	}
+}
+
+// heapProfile writes the heap profile to name in -soak.heapprofile, if set.
+func heapProfile(t *testing.T, name string) {
+	t.Helper()
+	if *flagSoakHeap == "" {
+		return
+	}
+	runtime.GC()
+	f, err := os.Create(filepath.Join(*flagSoakHeap, name))
+	if err != nil {
+		t.Errorf("heap profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Errorf("heap profile: %v", err)
 	}
 }
 
