@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# A throwaway three-node Redis Cluster on loopback, for the redisstore tests.
+# A throwaway Redis Cluster on loopback, for the redisstore tests: three
+# masters, and with --replicas N as many replicas of each.
 #
 #   eval "$(.ci/redis-cluster.sh start [PORT...])"   # default ports 7001 7002 7003
 #   go test ./redisstore/                             # uses GINCACHE_REDIS_CLUSTER
 #   .ci/redis-cluster.sh stop [PORT...]               # same ports as start
+#
+#   eval "$(.ci/redis-cluster.sh start --replicas 1 7201 7202 7203 7204 7205 7206)"
+#   .ci/redis-cluster.sh stop 7201 7202 7203 7204 7205 7206
+#
+# --replicas N needs 3*(N+1) ports (without ports: 7001 up); redis-cli
+# --cluster create makes the first three masters and the rest their
+# replicas. --node-timeout MS sets cluster-node-timeout (Redis's default is
+# 15 s), for a test that kills a master and waits for its replica to be
+# promoted.
 #
 # start runs one redis-server per port (cluster mode, no persistence, bound to
 # 127.0.0.1) in a new temporary directory, creates the cluster, waits until
@@ -15,8 +25,19 @@ set -euo pipefail
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
+replicas=0
+node_timeout=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--replicas) replicas=$2; shift 2 ;;
+	--node-timeout) node_timeout=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 ports=("$@")
-[ ${#ports[@]} -gt 0 ] || ports=(7001 7002 7003)
+if [ ${#ports[@]} -eq 0 ]; then
+	for i in $(seq 0 $((3 * (replicas + 1) - 1))); do ports+=($((7001 + i))); done
+fi
 
 state="${TMPDIR:-/tmp}/gincache-redis-cluster-${ports[0]}.dir"
 marker=".gincache-redis-cluster"
@@ -92,8 +113,10 @@ start() {
 	echo "$dir" >"$state"
 	trap 'log "start failed; cleaning up"; stop' ERR
 
+	local extra=()
+	[ -z "$node_timeout" ] || extra=(--cluster-node-timeout "$node_timeout")
 	for p in "${ports[@]}"; do
-		redis-server --cluster-enabled yes --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
+		redis-server "${extra[@]}" --cluster-enabled yes --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
 			--cluster-config-file "nodes-$p.conf" --dir "$dir" --daemonize yes \
 			--pidfile "$dir/$p.pid" --logfile "$dir/$p.log"
 	done
@@ -104,11 +127,17 @@ start() {
 
 	local nodes=() addrs
 	for p in "${ports[@]}"; do nodes+=("127.0.0.1:$p"); done
-	redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >&2
+	redis-cli --cluster create "${nodes[@]}" --cluster-replicas "$replicas" --cluster-yes >&2
 	for p in "${ports[@]}"; do
 		wait_for "cluster_state:ok on :$p" \
 			sh -c "redis-cli -h 127.0.0.1 -p $p cluster info 2>/dev/null | tr -d '\r' | grep -qx cluster_state:ok"
 	done
+	if [ "$replicas" -gt 0 ]; then
+		for p in "${ports[@]}"; do
+			wait_for "every replica (:$p if it is one) to sync with its master" \
+				sh -c "redis-cli -h 127.0.0.1 -p $p info replication 2>/dev/null | tr -d '\r' | grep -qx -e role:master -e master_link_status:up"
+		done
+	fi
 	trap - ERR
 
 	addrs=$(IFS=,; echo "${nodes[*]}")
@@ -129,7 +158,10 @@ wait_for() {
 }
 
 case "$cmd" in
-start) start ;;
+start)
+	[ ${#ports[@]} -eq $((3 * (replicas + 1))) ] || die "--replicas $replicas needs $((3 * (replicas + 1))) ports; got ${#ports[@]}"
+	start
+	;;
 stop) stop ;;
-*) die "usage: $0 start|stop [PORT...]" ;;
+*) die "usage: $0 start|stop [--replicas N] [--node-timeout MS] [PORT...]" ;;
 esac

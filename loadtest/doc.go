@@ -24,4 +24,17 @@
 // for BENCHMARKS.md. The phases' lengths, the number of goroutines and the
 // request rate are flags (-load.before, -load.outage, -load.after,
 // -load.workers, -load.rate), passed after -args.
+//
+// The topology tests (issue "Many replicas, real Redis topologies, real
+// faults"; .ci/topologies.sh runs them) put four replicas behind a
+// round-robin front over real topologies the test starts and breaks:
+// TestSentinelFailover (a master, a replica and three sentinels; the master
+// killed, the replica promoted), TestClusterFailover (three masters, three
+// replicas; a master killed, its replica promoted), TestClusterReshard (2000
+// slots moved under traffic) and TestMaxmemory (a 24 MiB limit filled by
+// keys without a TTL, under allkeys-lru and volatile-ttl). Two tests pin
+// findings and report them, failing only with -topo.strict:
+// TestPurgeAfterEviction and TestAbandonedLock. TestSoak (.ci/soak.sh) runs
+// the replicas at steady load for -soak.duration and reports the slopes of
+// memory, goroutines and Redis's size. Their flags are -topo.* and -soak.*.
 package loadtest

@@ -26,6 +26,9 @@ type redisServer struct {
 	dir  string
 	cmd  *exec.Cmd // the process last started; ProcessState set once reaped
 	log  string    // its log file
+
+	conf string   // a configuration file given first, or "" (a sentinel's)
+	args []string // more arguments: the topology's
 }
 
 // startRedis starts redis-server on a free port of 127.0.0.1 and registers
@@ -67,9 +70,13 @@ func (s *redisServer) start() {
 		s.t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(s.bin,
-		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+	var args []string
+	if s.conf != "" {
+		args = append(args, s.conf)
+	}
+	args = append(args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", s.dir)
+	cmd := exec.Command(s.bin, append(args, s.args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("starting redis-server: %v", err)

@@ -50,25 +50,39 @@ var reportPolicy = gincache.Policy{Public: true, NoCache: true, ServerTTL: time.
 // own engine, Cache, Store and Redis connection pool, sharing only Redis.
 type replica struct {
 	name    string
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	store   *redisstore.Store
 	cache   *gincache.Cache
 	srv     *httptest.Server
 	renders atomic.Int64
 }
 
-// newReplica serves a replica on a loopback port of its own. logger
-// receives what the store and the cache report.
+// replicaNames name the replicas in the order they are made; a body names
+// the one that rendered it.
+const replicaNames = "abcdefgh"
+
+// newReplica serves a replica on a loopback port of its own, over one
+// redis-server at redisAddr. logger receives what the store and the cache
+// report.
 func newReplica(t *testing.T, name, redisAddr string, logger *slog.Logger) *replica {
 	t.Helper()
+	return newReplicaOn(t, name, func() redis.UniversalClient {
+		return redis.NewClient(&redis.Options{
+			Addr:                  redisAddr,
+			ContextTimeoutEnabled: true, // the store's deadline cuts a hung call
+			DialTimeout:           10 * time.Second,
+			ReadTimeout:           10 * time.Second, // long on purpose: the store's 100ms must win
+			WriteTimeout:          10 * time.Second,
+		})
+	}, logger)
+}
+
+// newReplicaOn is newReplica over the client dial returns: one server, a
+// failover client or a cluster client.
+func newReplicaOn(t *testing.T, name string, dial func() redis.UniversalClient, logger *slog.Logger) *replica {
+	t.Helper()
 	rp := &replica{name: name}
-	rp.rdb = redis.NewClient(&redis.Options{
-		Addr:                  redisAddr,
-		ContextTimeoutEnabled: true, // the store's deadline cuts a hung call
-		DialTimeout:           10 * time.Second,
-		ReadTimeout:           10 * time.Second, // long on purpose: the store's 100ms must win
-		WriteTimeout:          10 * time.Second,
-	})
+	rp.rdb = dial()
 	rp.store = redisstore.New(rp.rdb,
 		redisstore.WithPrefix("gincache-load:"),
 		redisstore.WithTimeout(storeTimeout),

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,6 +67,15 @@ type traffic struct {
 	hot      []string      // popular keys: 48 items, 16 of them also in a second view
 	interval time.Duration // between two requests of one worker; 0: back to back
 	begin    time.Time     // the start of the run; samples count from it
+
+	// missSpace, when not 0, draws misses from that many item keys instead
+	// of from keys never asked for before, so that what the checker and
+	// Redis hold is bounded (the soak). tally, when not nil, counts the
+	// samples instead of keeping them, for the same reason.
+	missSpace int
+	tally     *tally
+
+	next atomic.Uint64 // the round-robin front: the replica of the next request
 
 	wg      sync.WaitGroup
 	results [][]sample // one slice a goroutine, each written only by its own
@@ -147,20 +157,30 @@ func (tr *traffic) worker(ctx context.Context, seed uint64) []sample {
 				break
 			}
 		}
-		out = append(out, tr.one(rng))
+		s := tr.one(rng)
+		if tr.tally != nil {
+			tr.tally.add(s)
+			continue
+		}
+		out = append(out, s)
 	}
 	return out
 }
 
-// one sends a request drawn from the mix to a replica drawn at random.
+// one sends a request drawn from the mix to the next replica in turn, as a
+// round-robin load balancer in front of them would.
 func (tr *traffic) one(rng *rand.Rand) sample {
-	ri := rng.IntN(len(tr.replicas))
+	ri := int((tr.next.Add(1) - 1) % uint64(len(tr.replicas)))
 	key := tr.hot[rng.IntN(rng.IntN(len(tr.hot))+1)] // skewed towards the first
 	switch r := rng.IntN(100); {
 	case r < 55:
 		return tr.send(ri, opHot, http.MethodGet, key, "")
 	case r < 72:
-		key = fmt.Sprintf("/items/%d?q=%d", 1000+rng.IntN(1_000_000), rng.Uint32())
+		if tr.missSpace > 0 {
+			key = fmt.Sprintf("/items/%d", 1000+rng.IntN(tr.missSpace))
+		} else {
+			key = fmt.Sprintf("/items/%d?q=%d", 1000+rng.IntN(1_000_000), rng.Uint32())
+		}
 		return tr.send(ri, opMiss, http.MethodGet, key, "")
 	case r < 90:
 		return tr.send(ri, opConditional, http.MethodGet, key, tr.check.etag(key))
@@ -235,6 +255,37 @@ func (tr *traffic) purger(ctx context.Context, seed uint64) []sample {
 		}
 		s.took = tr.since() - s.start
 		s.failed = err != nil
+		if tr.tally != nil {
+			tr.tally.add(s)
+			continue
+		}
 		out = append(out, s)
+	}
+}
+
+// tally counts samples without keeping them.
+type tally struct {
+	requests, gets, hits, status5xx, failed, purges, purgeFails atomic.Int64
+}
+
+func (c *tally) add(s sample) {
+	switch {
+	case s.op == opPurge:
+		c.purges.Add(1)
+		if s.failed {
+			c.purgeFails.Add(1)
+		}
+		return
+	case s.failed:
+		c.failed.Add(1)
+	case s.status >= 500:
+		c.status5xx.Add(1)
+	}
+	c.requests.Add(1)
+	if s.op != opPost {
+		c.gets.Add(1)
+		if s.hit {
+			c.hits.Add(1)
+		}
 	}
 }
