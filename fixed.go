@@ -53,22 +53,29 @@ func (m fixedMode) lookup(gc *gin.Context, key string) (*Entry, *Entry, error) {
 // An entry within StaleIfError is the fallback of the render to come.
 func (m fixedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 	rt := m.rt
-	age := rt.c.cfg.now().Sub(e.StoredAt)
+	age, lifetime := rt.c.cfg.now().Sub(e.StoredAt), m.lifetime(e)
 	switch {
-	case age < rt.p.ServerTTL:
+	case age < lifetime:
 		rt.replay(gc, e, servedFresh, age, 0)
 		return verdict{done: true}
-	case age < rt.p.ServerTTL+rt.p.StaleWhileRevalidate:
+	case age < lifetime+rt.p.StaleWhileRevalidate:
 		rt.replay(gc, e, servedStale, age, 0)
 		rt.refresh(gc, p.key, nil, nil)
 		return verdict{done: true}
-	case age < rt.p.ServerTTL+rt.p.StaleIfError:
+	case age < lifetime+rt.p.StaleIfError:
 		return verdict{fwd: fwdStale, stale: e}
 	}
 	return verdict{}
 }
 
-func (m fixedMode) lifetime(*Entry) time.Duration { return m.rt.p.ServerTTL }
+// lifetime is the policy's ServerTTL, or the entry's own when its handler
+// gave it one (StoreFor).
+func (m fixedMode) lifetime(e *Entry) time.Duration {
+	if e.Lifetime > 0 {
+		return e.Lifetime
+	}
+	return m.rt.p.ServerTTL
+}
 
 // waited: the key fully selects the response, so a waiter takes any entry
 // the leader stored that is still fresh.
@@ -80,7 +87,7 @@ func (m fixedMode) waited(gc *gin.Context, e *Entry, p plan) (*Entry, *Entry) {
 }
 
 func (m fixedMode) collapsible(_ *gin.Context, e *Entry, _ plan) bool {
-	return !isVaryIndex(e) && max(m.rt.c.cfg.now().Sub(e.StoredAt), 0) < m.rt.p.ServerTTL
+	return !isVaryIndex(e) && max(m.rt.c.cfg.now().Sub(e.StoredAt), 0) < m.lifetime(e)
 }
 
 func (fixedMode) forward(*gin.Context, plan) (*http.Request, time.Time) { return nil, time.Time{} }
@@ -105,8 +112,20 @@ func (m fixedMode) settle(x rendered) settled {
 			h["Content-Length"] = []string{strconv.Itoa(len(x.body))}
 		}
 	}
+	says := decisionsOf(x.gc)
+	lifetime, custom := rt.serverLifetime(says)
+	var reason string
 	if x.store {
-		if reason := m.unstorable(x, o.cacheable); reason != "" {
+		reason = m.unstorable(x, o.cacheable)
+		if reason == "" && (says.noStore || lifetime <= 0) {
+			reason = "handler" // DoNotStore, StoreFor(0)
+		}
+	}
+	if says.hasMaxAge && o.cacheable && !changed(h, x.snap, "Cache-Control") {
+		h["Cache-Control"] = rt.clientCacheControl(says, lifetime) // stored with the response
+	}
+	if x.store {
+		if reason != "" {
 			o.detail = reason
 			rt.c.observe(x.gc, EventUncacheable, reason, 0)
 		} else {
@@ -118,7 +137,12 @@ func (m fixedMode) settle(x rendered) settled {
 				LastModified: o.lastModified,
 				StoredAt:     now,
 			}
-			if err := rt.c.set(x.req.Context(), x.key, e, rt.storeTTL, rt.entryTags(x.gc, x.req)); err != nil {
+			ttl := rt.storeTTL
+			if custom {
+				e.Lifetime = lifetime
+				ttl = lifetime + max(rt.p.StaleWhileRevalidate, rt.p.StaleIfError)
+			}
+			if err := rt.c.set(x.req.Context(), x.key, e, ttl, rt.entryTags(x.gc, x.req)); err != nil {
 				o.detail = "store-error"
 			} else {
 				o.entry = e

@@ -55,6 +55,11 @@ type Policy struct {
 	// nothing: the route still gets its
 	// Cache-Control, ETag and 304s, which save bandwidth but not rendering.
 	ServerTTL time.Duration
+	// MaxServerTTL is the longest lifetime in the store a handler may give
+	// its own response with StoreFor. Zero means ServerTTL: a handler may
+	// shorten its response's lifetime, never lengthen it. It needs a
+	// ServerTTL, and is at least as long.
+	MaxServerTTL time.Duration
 	// Vary lists the request headers whose values select a variant, such as
 	// Accept-Language. They become part of the store key and are sent in the
 	// response's Vary. A response whose own Vary names a header missing here
@@ -166,6 +171,17 @@ func (p Policy) Validate() error {
 	}
 	if p.ServerTTL < 0 {
 		bad("ServerTTL is negative (%v)", p.ServerTTL)
+	}
+	switch {
+	case p.MaxServerTTL < 0:
+		bad("MaxServerTTL is negative (%v)", p.MaxServerTTL)
+	case p.MaxServerTTL > 0 && p.SharedCache:
+		bad("MaxServerTTL is for fixed policies: a SharedCache response's own Cache-Control says its lifetime")
+	case p.MaxServerTTL > 0 && p.ServerTTL == 0:
+		bad("MaxServerTTL needs a ServerTTL: a route that stores nothing has no lifetime to lengthen")
+	case p.MaxServerTTL > 0 && p.MaxServerTTL < p.ServerTTL:
+		bad("MaxServerTTL (%v) is shorter than ServerTTL (%v): a handler may always shorten its lifetime, "+
+			"and MaxServerTTL bounds how far it may lengthen it", p.MaxServerTTL, p.ServerTTL)
 	}
 	if p.NoStore && (p.NoCache || p.MustRevalidate || p.Public || p.MaxAge > 0 || p.SharedMaxAge > 0 ||
 		p.Immutable || p.StaleWhileRevalidate > 0 || p.StaleIfError > 0) {
