@@ -86,8 +86,8 @@ func (m fixedMode) waited(gc *gin.Context, e *Entry, p plan) (*Entry, *Entry) {
 	return nil, nil
 }
 
-func (m fixedMode) collapsible(_ *gin.Context, e *Entry, _ plan) bool {
-	return !isVaryIndex(e) && max(m.rt.c.cfg.now().Sub(e.StoredAt), 0) < m.lifetime(e)
+func (m fixedMode) collapsible(_ *gin.Context, e *Entry, p plan) bool {
+	return !isVaryIndex(e) && max(m.rt.c.cfg.now().Sub(e.StoredAt), 0) < m.lifetime(e) && p.ver.matches(e)
 }
 
 func (fixedMode) forward(*gin.Context, plan) (*http.Request, time.Time) { return nil, time.Time{} }
@@ -103,6 +103,13 @@ func (m fixedMode) settle(x rendered) settled {
 	now := rt.c.cfg.now()
 	if o.cacheable {
 		o.etag, o.lastModified = validators(h, x.snap, x.status, x.body, x.req.Method == http.MethodHead && len(x.body) == 0, now)
+		if v := x.version; v.ok && x.status/100 == 2 { // Policy.Version: its validators, on every replica
+			setVersionValidators(h, v)
+			o.etag = v.etag
+			if !v.mod.IsZero() {
+				o.lastModified = v.mod
+			}
+		}
 		for _, name := range rt.vary {
 			if !listHas(h["Vary"], name) {
 				h.Add("Vary", name)
@@ -186,6 +193,8 @@ func (m fixedMode) cacheControl(h, snap http.Header, status int) {
 	case changed(h, snap, "Cache-Control"):
 	case rt.c.cfg.statuses[status]:
 		h["Cache-Control"] = rt.cc
+	case status == http.StatusNotModified && rt.c.cfg.statuses[http.StatusOK]: // the handler's NotModified
+		h["Cache-Control"] = rt.cc // RFC 9110 §15.4.5: what the 200 would send
 	case rt.p.NoStore:
 		h["Cache-Control"] = noStoreCC
 	}

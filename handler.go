@@ -85,6 +85,7 @@ type plan struct {
 	stale  *Entry  // within stale-if-error: served if the handler fails (RFC 5861 §4)
 	flight *flight // set when this request renders for others waiting on key
 	token  string  // the cross-replica render lock this request holds
+	ver    version // the current version, when the policy has a Version
 
 	shared sharedPlan // a SharedCache route's own state (shared.go)
 }
@@ -101,6 +102,11 @@ func (rt *route) handle(gc *gin.Context) {
 		return
 	}
 	p, lookup := rt.mode.plan(gc, rd)
+	if rt.p.Version != nil { // before the lookup: a 304 needs no store
+		if p.ver = rt.currentVersion(gc); rt.answerVersion(gc, p.ver) {
+			return
+		}
+	}
 	var kb *keyBuffer
 	if lookup || p.store {
 		p.key, kb = rt.key(gc)
@@ -112,6 +118,8 @@ func (rt *route) handle(gc *gin.Context) {
 		e, index, err := rt.mode.lookup(gc, p.key)
 		p.shared.index = index
 		switch {
+		case err == nil && !p.ver.matches(e):
+			p.detail = "version" // stored before the version changed: rendered again
 		case err == nil:
 			v := rt.mode.serveStored(gc, e, p)
 			if v.done {

@@ -68,6 +68,20 @@ type Policy struct {
 	// Key computes the store key from the request. Nil means the default
 	// key, which covers host, path and the whole query (see Key).
 	Key func(*gin.Context) string
+	// Version returns the current version of the requested representation
+	// (a row's revision, a file's modification time), for pages that change
+	// elsewhere than through this route. It runs before the store lookup,
+	// and only on routes that set it: a request whose If-None-Match or
+	// If-Modified-Since matches gets a 304 without a lookup or a render
+	// (RFC 9110 §13.1.2, §13.1.3), and a stored entry of another version is
+	// not served but rendered again, so a change shows at once. Its etag
+	// (a bare one is quoted; "" for none) and modTime (whole seconds; the
+	// zero time for none) become the response's validators, the same on
+	// every replica. An error, or neither value, serves the request as if
+	// Version were nil, counted in Stats.VersionErrors. With Vary, the etag
+	// must tell the variants apart. Nil: no version. It needs a fixed
+	// policy: a SharedCache response carries its own validators.
+	Version func(*gin.Context) (etag string, modTime time.Time, err error)
 	// Tags are attached to every entry the route stores, so that
 	// (*Cache).PurgeTags can drop them together; a handler adds its own with
 	// Tag. Every entry also carries a tag for its path, used by PurgeURL
@@ -212,6 +226,9 @@ func (p Policy) Validate() error {
 		bad("HeuristicFreshness applies only to a SharedCache policy")
 	case p.HeuristicFreshness < 0 || p.HeuristicFreshness > 1 || p.HeuristicFreshness != p.HeuristicFreshness:
 		bad("HeuristicFreshness must be a fraction between 0 and 1 (got %v)", p.HeuristicFreshness)
+	}
+	if p.Version != nil && p.SharedCache {
+		bad("Version is for fixed policies: a SharedCache route's handler sends its own validators")
 	}
 	for _, t := range p.Tags {
 		if t == "" {
