@@ -17,11 +17,12 @@ import (
 type route struct {
 	c             *Cache
 	p             Policy
-	mode          mode     // what the fixed-policy and SharedCache routes decide differently
-	cc            []string // the policy's Cache-Control; nil on a SharedCache route
-	vary          []string // canonical names from Policy.Vary
-	tags          []string // the policy's tags, prefixed
-	store         bool     // ServerTTL > 0
+	mode          mode         // what the fixed-policy and SharedCache routes decide differently
+	cc            []string     // the policy's Cache-Control; nil on a SharedCache route
+	vary          []string     // canonical names from Policy.Vary
+	tags          []string     // the policy's tags, prefixed
+	query         *queryFilter // KeyQuery or IgnoreQuery; nil: the query is the client's
+	store         bool         // ServerTTL > 0
 	storeTTL      time.Duration
 	honourNoCache bool
 }
@@ -65,6 +66,12 @@ func (c *Cache) Handler(p Policy) gin.HandlerFunc {
 	for _, t := range p.Tags {
 		rt.tags = append(rt.tags, c.cfg.prefix+t)
 	}
+	switch {
+	case p.KeyQuery != nil:
+		rt.query = newQueryFilter(p.KeyQuery, true)
+	case p.IgnoreQuery != nil:
+		rt.query = newQueryFilter(p.IgnoreQuery, false)
+	}
 	rt.mode = fixedMode{rt}
 	if p.SharedCache {
 		rt.cc, rt.storeTTL = nil, p.ServerTTL
@@ -100,6 +107,9 @@ func (rt *route) handle(gc *gin.Context) {
 	rd, ok := rt.begin(gc)
 	if !ok {
 		return
+	}
+	if rt.query != nil {
+		rt.filterQuery(gc) // before the key and the handler
 	}
 	p, lookup := rt.mode.plan(gc, rd)
 	if rt.p.Version != nil { // before the lookup: a 304 needs no store

@@ -65,6 +65,19 @@ type Policy struct {
 	// response's Vary. A response whose own Vary names a header missing here
 	// is sent but not stored, since its key could not tell the variants apart.
 	Vary []string
+	// KeyQuery lists the query parameters that make up the key, for a page
+	// whose other parameters change nothing; every other parameter is
+	// removed from the request before the key is built and the handler runs,
+	// so none can split the cache or plant a response. A name ending in '*'
+	// is a prefix. Parameters are put in the order of their names. Nil
+	// keeps every parameter (less IgnoreQuery); an empty, non-nil list
+	// keeps none. It excludes IgnoreQuery.
+	KeyQuery []string
+	// IgnoreQuery lists query parameters removed from the key and from the
+	// request the handler sees, e.g. TrackingParameters; a name ending in
+	// '*' is a prefix. The rest are put in the order of their names. Nil
+	// removes nothing, and the query keeps its order (see Key).
+	IgnoreQuery []string
 	// Key computes the store key from the request. Nil means the default
 	// key, which covers host, path and the whole query (see Key).
 	Key func(*gin.Context) string
@@ -226,6 +239,22 @@ func (p Policy) Validate() error {
 		bad("HeuristicFreshness applies only to a SharedCache policy")
 	case p.HeuristicFreshness < 0 || p.HeuristicFreshness > 1 || p.HeuristicFreshness != p.HeuristicFreshness:
 		bad("HeuristicFreshness must be a fraction between 0 and 1 (got %v)", p.HeuristicFreshness)
+	}
+	switch {
+	case p.KeyQuery != nil && p.IgnoreQuery != nil:
+		bad("KeyQuery and IgnoreQuery exclude each other: KeyQuery already removes every parameter it does not list")
+	case (p.KeyQuery != nil || p.IgnoreQuery != nil) && p.SharedCache:
+		bad("KeyQuery and IgnoreQuery are for fixed policies")
+	}
+	for _, list := range [...]struct {
+		name  string
+		names []string
+	}{{"KeyQuery", p.KeyQuery}, {"IgnoreQuery", p.IgnoreQuery}} {
+		for _, n := range list.names {
+			if base := strings.TrimSuffix(n, "*"); base == "" && n != "*" || strings.Contains(base, "*") || n == "" {
+				bad("%s holds %q: a parameter name, or a prefix ending in '*'", list.name, n)
+			}
+		}
 	}
 	if p.Version != nil && p.SharedCache {
 		bad("Version is for fixed policies: a SharedCache route's handler sends its own validators")
