@@ -177,6 +177,9 @@ func (rt *route) begin(gc *gin.Context) (rd requestDirectives, ok bool) {
 	if describing(gc, description{policy: rt.p}) {
 		return rd, false
 	}
+	if inspections.Load() > 0 && rt.inspected(gc) {
+		return rd, false
+	}
 	if m := gc.Request.Method; m != http.MethodGet && m != http.MethodHead {
 		rt.bypassMethod(gc)
 		return rd, false
