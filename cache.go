@@ -16,6 +16,7 @@ type Cache struct {
 	store      Store
 	cfg        config
 	log        errorLog
+	versionLog errorLog // Policy.Version's errors
 	stats      counters
 	flights    flights                            // renders in progress, for coalescing
 	background sync.WaitGroup                     // background refreshes
@@ -36,6 +37,7 @@ func New(store Store, opts ...Option) *Cache {
 		o.apply(&c.cfg)
 	}
 	c.log = errorLog{logger: c.cfg.logger, every: errorLogInterval}
+	c.versionLog = errorLog{logger: c.cfg.logger, every: errorLogInterval, msg: "gincache: Policy.Version failed; serving as if it had no version"}
 	_, c.bounded = store.(Bounded)
 	_, c.borrow = store.(KeyBorrower)
 	return c
@@ -56,12 +58,16 @@ type Stats struct {
 	Stored      uint64 // responses written to the store (EventStored)
 	Uncacheable uint64 // rendered responses not stored: status, cookie, size… (EventUncacheable)
 	StoreErrors uint64 // store calls that failed or timed out: lookups (each a miss), stores, locks, deletes and purges
+	// VersionErrors counts the calls of a Policy.Version that failed; each
+	// request was served as if the policy had no Version (fail open).
+	VersionErrors uint64
 }
 
 // counters are the Stats, by EventKind, and the store faults.
 type counters struct {
-	events      [numEventKinds]atomic.Uint64
-	storeErrors atomic.Uint64
+	events        [numEventKinds]atomic.Uint64
+	storeErrors   atomic.Uint64
+	versionErrors atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -78,6 +84,8 @@ func (c *Cache) Stats() Stats {
 		Stored:      ev[EventStored].Load(),
 		Uncacheable: ev[EventUncacheable].Load(),
 		StoreErrors: c.stats.storeErrors.Load(),
+
+		VersionErrors: c.stats.versionErrors.Load(),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"net/http"
 	"slices"
 	"time"
@@ -14,9 +15,10 @@ import (
 // The binary form of an Entry, version 1:
 //
 //	"GCE" 0x01                   magic and format version
-//	uvarint flags                bit 0: StoredAt set, bit 1: LastModified set
+//	uvarint flags                bit 0: StoredAt set, bit 1: LastModified set, bit 2: Lifetime set
 //	time    StoredAt             when set
 //	time    LastModified         when set
+//	uvarint Lifetime             when set: nanoseconds, above zero
 //	uvarint Status               0 to 999
 //	string  ETag
 //	uvarint header count, then per field: string name, uvarint n, n × string value
@@ -28,12 +30,19 @@ import (
 // nanoseconds alone would wrap outside 1678–2262). Body comes last so a
 // decoder can find where the head ends and copy head and body in one go. The
 // checksum turns a flipped bit in a store into a miss rather than a wrong page.
+//
+// Lifetime came after the first entries were written, so it is optional and
+// additive: an entry without one encodes exactly as before. A decoder that
+// predates it ignores bit 2 and reads the nanoseconds as the status, which is
+// then above 999 for any lifetime of a microsecond or more, and refuses the
+// entry (a miss, never a wrong page) instead of misreading it.
 const (
 	codecMagic   = "GCE"
 	codecVersion = 1
 
 	flagStoredAt     = 1 << 0
 	flagLastModified = 1 << 1
+	flagLifetime     = 1 << 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -73,12 +82,21 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	if !e.LastModified.IsZero() {
 		flags |= flagLastModified
 	}
+	if e.Lifetime < 0 {
+		return nil, fmt.Errorf("gincache: entry: negative lifetime %v", e.Lifetime)
+	}
+	if e.Lifetime > 0 {
+		flags |= flagLifetime
+	}
 	b = binary.AppendUvarint(b, flags)
 	if flags&flagStoredAt != 0 {
 		b = appendTime(b, e.StoredAt)
 	}
 	if flags&flagLastModified != 0 {
 		b = appendTime(b, e.LastModified)
+	}
+	if flags&flagLifetime != 0 {
+		b = binary.AppendUvarint(b, uint64(e.Lifetime))
 	}
 	if e.Status < 0 || e.Status > 999 {
 		return nil, fmt.Errorf("gincache: entry: status %d is not three digits", e.Status)
@@ -167,6 +185,13 @@ func decode(data []byte) (Entry, error) {
 	}
 	if flags&flagLastModified != 0 {
 		out.LastModified = d.time()
+	}
+	if flags&flagLifetime != 0 {
+		lt := d.uvarint()
+		if d.err == nil && (lt == 0 || lt > math.MaxInt64) { // canonical: the flag says it is set
+			d.err = errCodecField
+		}
+		out.Lifetime = time.Duration(lt)
 	}
 	status := d.uvarint()
 	if status > 999 {

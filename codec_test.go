@@ -65,6 +65,8 @@ func diffEntry(got, want *Entry) string {
 		return fmt.Sprintf("StoredAt = %v; want %v", got.StoredAt, want.StoredAt)
 	case !got.LastModified.Equal(want.LastModified) || got.LastModified.IsZero() != want.LastModified.IsZero():
 		return fmt.Sprintf("LastModified = %v; want %v", got.LastModified, want.LastModified)
+	case got.Lifetime != want.Lifetime:
+		return fmt.Sprintf("Lifetime = %v; want %v", got.Lifetime, want.Lifetime)
 	case len(got.Header) != len(want.Header):
 		return fmt.Sprintf("Header = %q; want %q", got.Header, want.Header)
 	}
@@ -126,6 +128,8 @@ func TestEntryRoundTrip(t *testing.T) {
 		{"only LastModified", &Entry{Status: 200, LastModified: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}},
 		{"other time zone", &Entry{Status: 200, StoredAt: time.Date(2026, 11, 23, 12, 0, 0, 5, time.FixedZone("X", 5*3600))}},
 		{"largest status", &Entry{Status: 999}},
+		{"handler's lifetime", &Entry{Status: 200, StoredAt: time.Unix(1795521600, 0), Lifetime: 90 * time.Second}},
+		{"one-nanosecond lifetime", &Entry{Status: 200, Lifetime: 1}},
 		{"unicode and NULs", &Entry{
 			Status: 200,
 			Header: http.Header{"X-Ünï": {"☃\x00☃"}},
@@ -138,6 +142,33 @@ func TestEntryRoundTrip(t *testing.T) {
 				t.Error(d)
 			}
 		})
+	}
+}
+
+// An entry with a Lifetime is refused, never misread, by a decoder that
+// predates the field: such a decoder ignores flag bit 2, as this one does
+// once the bit is cleared, and reads the lifetime as the status.
+func TestEntryLifetimeUnknownToOlderDecoders(t *testing.T) {
+	for _, lt := range []time.Duration{time.Microsecond, time.Second, 10 * time.Minute, 365 * 24 * time.Hour} {
+		e := fullEntry()
+		e.Lifetime = lt
+		p := unseal(mustMarshal(t, e))
+		flags := p[len(codecMagic)+1]
+		if flags&flagLifetime == 0 {
+			t.Fatalf("flags = %#x; want bit 2 set", flags)
+		}
+		p[len(codecMagic)+1] = flags &^ flagLifetime
+		var got Entry
+		if err := got.UnmarshalBinary(seal(p)); err == nil {
+			t.Errorf("Lifetime %v: an older decoder reads %+v; want an error", lt, got)
+		}
+	}
+	if _, err := (&Entry{Lifetime: -1}).MarshalBinary(); err == nil {
+		t.Error("MarshalBinary with a negative Lifetime = nil error; want one")
+	}
+	// Without a Lifetime an entry encodes exactly as before the field.
+	if b := mustMarshal(t, &Entry{Status: 200}); !bytes.Equal(b, seal(payload(uv(0), uv(200), uv(0), uv(0), uv(0)))) {
+		t.Errorf("entry without Lifetime = %q; want the version-1 bytes of before", b)
 	}
 }
 
@@ -241,6 +272,9 @@ func TestEntryUnmarshalRejects(t *testing.T) {
 		{"varint overflow", seal(payload(bytes.Repeat([]byte{0xff}, 11), uv(200), uv(0), uv(0), uv(0))), errCodecShort},
 		{"StoredAt missing", seal(payload(uv(flagStoredAt))), errCodecShort},
 		{"nanoseconds past a second", seal(payload(uv(flagStoredAt), binary.AppendVarint(nil, 0), uv(1e9), uv(200), uv(0), uv(0), uv(0))), errCodecField},
+		{"Lifetime flag with zero", seal(payload(uv(flagLifetime), uv(0), uv(200), uv(0), uv(0), uv(0))), errCodecField},
+		{"Lifetime past MaxInt64", seal(payload(uv(flagLifetime), uv(math.MaxInt64+1), uv(200), uv(0), uv(0), uv(0))), errCodecField},
+		{"Lifetime missing", seal(payload(uv(flagLifetime))), errCodecShort},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { mustReject(t, tt.data, tt.want) })
@@ -504,6 +538,9 @@ func FuzzEntryRoundTrip(f *testing.F) {
 		}
 		if zero&8 != 0 {
 			e.Body = nil
+		}
+		if zero&16 != 0 { // a handler's lifetime (StoreFor), from a seed's spare bits
+			e.Lifetime = time.Duration(storedNsec & math.MaxInt64)
 		}
 		b, err := e.MarshalBinary()
 		if err != nil {

@@ -26,4 +26,9 @@ type Entry struct {
 	// StoredAt is when the response was rendered; Age is computed from it, so
 	// every replica reading a shared store reports the same Age.
 	StoredAt time.Time
+	// Lifetime is how long the response is fresh in the store when its
+	// handler said so (StoreFor), travelling with the entry so that every
+	// replica serves it for as long; zero, as for every other entry, means
+	// the route's Policy.ServerTTL. It is never negative.
+	Lifetime time.Duration
 }

@@ -13,3 +13,6 @@ func FlightWaiters(c *Cache, key string) (int, bool) {
 	}
 	return int(f.waiters.Load()), true
 }
+
+// StoreOf returns the Cache's store.
+func StoreOf(c *Cache) Store { return c.store }

@@ -53,22 +53,29 @@ func (m fixedMode) lookup(gc *gin.Context, key string) (*Entry, *Entry, error) {
 // An entry within StaleIfError is the fallback of the render to come.
 func (m fixedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 	rt := m.rt
-	age := rt.c.cfg.now().Sub(e.StoredAt)
+	age, lifetime := rt.c.cfg.now().Sub(e.StoredAt), m.lifetime(e)
 	switch {
-	case age < rt.p.ServerTTL:
+	case age < lifetime:
 		rt.replay(gc, e, servedFresh, age, 0)
 		return verdict{done: true}
-	case age < rt.p.ServerTTL+rt.p.StaleWhileRevalidate:
+	case age < lifetime+rt.p.StaleWhileRevalidate:
 		rt.replay(gc, e, servedStale, age, 0)
 		rt.refresh(gc, p.key, nil, nil)
 		return verdict{done: true}
-	case age < rt.p.ServerTTL+rt.p.StaleIfError:
+	case age < lifetime+rt.p.StaleIfError:
 		return verdict{fwd: fwdStale, stale: e}
 	}
 	return verdict{}
 }
 
-func (m fixedMode) lifetime(*Entry) time.Duration { return m.rt.p.ServerTTL }
+// lifetime is the policy's ServerTTL, or the entry's own when its handler
+// gave it one (StoreFor).
+func (m fixedMode) lifetime(e *Entry) time.Duration {
+	if e.Lifetime > 0 {
+		return e.Lifetime
+	}
+	return m.rt.p.ServerTTL
+}
 
 // waited: the key fully selects the response, so a waiter takes any entry
 // the leader stored that is still fresh.
@@ -79,8 +86,8 @@ func (m fixedMode) waited(gc *gin.Context, e *Entry, p plan) (*Entry, *Entry) {
 	return nil, nil
 }
 
-func (m fixedMode) collapsible(_ *gin.Context, e *Entry, _ plan) bool {
-	return !isVaryIndex(e) && max(m.rt.c.cfg.now().Sub(e.StoredAt), 0) < m.rt.p.ServerTTL
+func (m fixedMode) collapsible(_ *gin.Context, e *Entry, p plan) bool {
+	return !isVaryIndex(e) && max(m.rt.c.cfg.now().Sub(e.StoredAt), 0) < m.lifetime(e) && p.ver.matches(e)
 }
 
 func (fixedMode) forward(*gin.Context, plan) (*http.Request, time.Time) { return nil, time.Time{} }
@@ -96,6 +103,13 @@ func (m fixedMode) settle(x rendered) settled {
 	now := rt.c.cfg.now()
 	if o.cacheable {
 		o.etag, o.lastModified = validators(h, x.snap, x.status, x.body, x.req.Method == http.MethodHead && len(x.body) == 0, now)
+		if v := x.version; v.ok && x.status/100 == 2 { // Policy.Version: its validators, on every replica
+			setVersionValidators(h, v)
+			o.etag = v.etag
+			if !v.mod.IsZero() {
+				o.lastModified = v.mod
+			}
+		}
 		for _, name := range rt.vary {
 			if !listHas(h["Vary"], name) {
 				h.Add("Vary", name)
@@ -105,8 +119,20 @@ func (m fixedMode) settle(x rendered) settled {
 			h["Content-Length"] = []string{strconv.Itoa(len(x.body))}
 		}
 	}
+	says := decisionsOf(x.gc)
+	lifetime, custom := rt.serverLifetime(says)
+	var reason string
 	if x.store {
-		if reason := m.unstorable(x, o.cacheable); reason != "" {
+		reason = m.unstorable(x, o.cacheable)
+		if reason == "" && (says.noStore || lifetime <= 0) {
+			reason = "handler" // DoNotStore, StoreFor(0)
+		}
+	}
+	if says.hasMaxAge && o.cacheable && !changed(h, x.snap, "Cache-Control") {
+		h["Cache-Control"] = rt.clientCacheControl(says, lifetime) // stored with the response
+	}
+	if x.store {
+		if reason != "" {
 			o.detail = reason
 			rt.c.observe(x.gc, EventUncacheable, reason, 0)
 		} else {
@@ -118,7 +144,12 @@ func (m fixedMode) settle(x rendered) settled {
 				LastModified: o.lastModified,
 				StoredAt:     now,
 			}
-			if err := rt.c.set(x.req.Context(), x.key, e, rt.storeTTL, rt.entryTags(x.gc, x.req)); err != nil {
+			ttl := rt.storeTTL
+			if custom {
+				e.Lifetime = lifetime
+				ttl = lifetime + max(rt.p.StaleWhileRevalidate, rt.p.StaleIfError)
+			}
+			if err := rt.c.set(x.req.Context(), x.key, e, ttl, rt.entryTags(x.gc, x.req)); err != nil {
 				o.detail = "store-error"
 			} else {
 				o.entry = e
@@ -162,6 +193,8 @@ func (m fixedMode) cacheControl(h, snap http.Header, status int) {
 	case changed(h, snap, "Cache-Control"):
 	case rt.c.cfg.statuses[status]:
 		h["Cache-Control"] = rt.cc
+	case status == http.StatusNotModified && rt.c.cfg.statuses[http.StatusOK]: // the handler's NotModified
+		h["Cache-Control"] = rt.cc // RFC 9110 §15.4.5: what the 200 would send
 	case rt.p.NoStore:
 		h["Cache-Control"] = noStoreCC
 	}

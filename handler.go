@@ -17,11 +17,12 @@ import (
 type route struct {
 	c             *Cache
 	p             Policy
-	mode          mode     // what the fixed-policy and SharedCache routes decide differently
-	cc            []string // the policy's Cache-Control; nil on a SharedCache route
-	vary          []string // canonical names from Policy.Vary
-	tags          []string // the policy's tags, prefixed
-	store         bool     // ServerTTL > 0
+	mode          mode         // what the fixed-policy and SharedCache routes decide differently
+	cc            []string     // the policy's Cache-Control; nil on a SharedCache route
+	vary          []string     // canonical names from Policy.Vary
+	tags          []string     // the policy's tags, prefixed
+	query         *queryFilter // KeyQuery or IgnoreQuery; nil: the query is the client's
+	store         bool         // ServerTTL > 0
 	storeTTL      time.Duration
 	honourNoCache bool
 }
@@ -65,6 +66,12 @@ func (c *Cache) Handler(p Policy) gin.HandlerFunc {
 	for _, t := range p.Tags {
 		rt.tags = append(rt.tags, c.cfg.prefix+t)
 	}
+	switch {
+	case p.KeyQuery != nil:
+		rt.query = newQueryFilter(p.KeyQuery, true)
+	case p.IgnoreQuery != nil:
+		rt.query = newQueryFilter(p.IgnoreQuery, false)
+	}
 	rt.mode = fixedMode{rt}
 	if p.SharedCache {
 		rt.cc, rt.storeTTL = nil, p.ServerTTL
@@ -85,6 +92,7 @@ type plan struct {
 	stale  *Entry  // within stale-if-error: served if the handler fails (RFC 5861 §4)
 	flight *flight // set when this request renders for others waiting on key
 	token  string  // the cross-replica render lock this request holds
+	ver    version // the current version, when the policy has a Version
 
 	shared sharedPlan // a SharedCache route's own state (shared.go)
 }
@@ -100,7 +108,15 @@ func (rt *route) handle(gc *gin.Context) {
 	if !ok {
 		return
 	}
+	if rt.query != nil {
+		rt.filterQuery(gc) // before the key and the handler
+	}
 	p, lookup := rt.mode.plan(gc, rd)
+	if rt.p.Version != nil { // before the lookup: a 304 needs no store
+		if p.ver = rt.currentVersion(gc); rt.answerVersion(gc, p.ver) {
+			return
+		}
+	}
 	var kb *keyBuffer
 	if lookup || p.store {
 		p.key, kb = rt.key(gc)
@@ -112,6 +128,8 @@ func (rt *route) handle(gc *gin.Context) {
 		e, index, err := rt.mode.lookup(gc, p.key)
 		p.shared.index = index
 		switch {
+		case err == nil && !p.ver.matches(e):
+			p.detail = "version" // stored before the version changed: rendered again
 		case err == nil:
 			v := rt.mode.serveStored(gc, e, p)
 			if v.done {
@@ -157,6 +175,9 @@ func (p *plan) apply(v verdict) {
 // request's Cache-Control. ok is false when the request is answered.
 func (rt *route) begin(gc *gin.Context) (rd requestDirectives, ok bool) {
 	if describing(gc, description{policy: rt.p}) {
+		return rd, false
+	}
+	if inspections.Load() > 0 && rt.inspected(gc) {
 		return rd, false
 	}
 	if m := gc.Request.Method; m != http.MethodGet && m != http.MethodHead {

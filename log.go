@@ -15,6 +15,7 @@ const errorLogInterval = 10 * time.Second
 type errorLog struct {
 	logger     *slog.Logger
 	every      time.Duration
+	msg        string       // the line's message; "": a store error's
 	last       atomic.Int64 // Unix nanoseconds of the last line; 0: none yet
 	suppressed atomic.Int64 // errors since the last line
 }
@@ -26,6 +27,10 @@ func (l *errorLog) report(now time.Time, op, key string, err error) {
 		l.suppressed.Add(1)
 		return
 	}
-	l.logger.Warn("gincache: store error; serving from the handler",
+	msg := l.msg
+	if msg == "" {
+		msg = "gincache: store error; serving from the handler"
+	}
+	l.logger.Warn(msg,
 		"op", op, "key", key, "err", err, "suppressed", l.suppressed.Swap(0))
 }

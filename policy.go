@@ -55,14 +55,46 @@ type Policy struct {
 	// nothing: the route still gets its
 	// Cache-Control, ETag and 304s, which save bandwidth but not rendering.
 	ServerTTL time.Duration
+	// MaxServerTTL is the longest lifetime in the store a handler may give
+	// its own response with StoreFor. Zero means ServerTTL: a handler may
+	// shorten its response's lifetime, never lengthen it. It needs a
+	// ServerTTL, and is at least as long.
+	MaxServerTTL time.Duration
 	// Vary lists the request headers whose values select a variant, such as
 	// Accept-Language. They become part of the store key and are sent in the
 	// response's Vary. A response whose own Vary names a header missing here
 	// is sent but not stored, since its key could not tell the variants apart.
 	Vary []string
+	// KeyQuery lists the query parameters that make up the key, for a page
+	// whose other parameters change nothing; every other parameter is
+	// removed from the request before the key is built and the handler runs,
+	// so none can split the cache or plant a response. A name ending in '*'
+	// is a prefix. Parameters are put in the order of their names. Nil
+	// keeps every parameter (less IgnoreQuery); an empty, non-nil list
+	// keeps none. It excludes IgnoreQuery.
+	KeyQuery []string
+	// IgnoreQuery lists query parameters removed from the key and from the
+	// request the handler sees, e.g. TrackingParameters; a name ending in
+	// '*' is a prefix. The rest are put in the order of their names. Nil
+	// removes nothing, and the query keeps its order (see Key).
+	IgnoreQuery []string
 	// Key computes the store key from the request. Nil means the default
 	// key, which covers host, path and the whole query (see Key).
 	Key func(*gin.Context) string
+	// Version returns the current version of the requested representation
+	// (a row's revision, a file's modification time), for pages that change
+	// elsewhere than through this route. It runs before the store lookup,
+	// and only on routes that set it: a request whose If-None-Match or
+	// If-Modified-Since matches gets a 304 without a lookup or a render
+	// (RFC 9110 §13.1.2, §13.1.3), and a stored entry of another version is
+	// not served but rendered again, so a change shows at once. Its etag
+	// (a bare one is quoted; "" for none) and modTime (whole seconds; the
+	// zero time for none) become the response's validators, the same on
+	// every replica. An error, or neither value, serves the request as if
+	// Version were nil, counted in Stats.VersionErrors. With Vary, the etag
+	// must tell the variants apart. Nil: no version. It needs a fixed
+	// policy: a SharedCache response carries its own validators.
+	Version func(*gin.Context) (etag string, modTime time.Time, err error)
 	// Tags are attached to every entry the route stores, so that
 	// (*Cache).PurgeTags can drop them together; a handler adds its own with
 	// Tag. Every entry also carries a tag for its path, used by PurgeURL
@@ -175,6 +207,17 @@ func (p Policy) Validate() error {
 	if p.ServerTTL < 0 {
 		bad("ServerTTL is negative (%v)", p.ServerTTL)
 	}
+	switch {
+	case p.MaxServerTTL < 0:
+		bad("MaxServerTTL is negative (%v)", p.MaxServerTTL)
+	case p.MaxServerTTL > 0 && p.SharedCache:
+		bad("MaxServerTTL is for fixed policies: a SharedCache response's own Cache-Control says its lifetime")
+	case p.MaxServerTTL > 0 && p.ServerTTL == 0:
+		bad("MaxServerTTL needs a ServerTTL: a route that stores nothing has no lifetime to lengthen")
+	case p.MaxServerTTL > 0 && p.MaxServerTTL < p.ServerTTL:
+		bad("MaxServerTTL (%v) is shorter than ServerTTL (%v): a handler may always shorten its lifetime, "+
+			"and MaxServerTTL bounds how far it may lengthen it", p.MaxServerTTL, p.ServerTTL)
+	}
 	if p.NoStore && (p.NoCache || p.MustRevalidate || p.Public || p.MaxAge > 0 || p.SharedMaxAge > 0 ||
 		p.Immutable || p.StaleWhileRevalidate > 0 || p.StaleIfError > 0) {
 		bad("NoStore excludes every other client directive (NoCache, MustRevalidate, Public, MaxAge, SharedMaxAge, Immutable, Stale*)")
@@ -206,6 +249,25 @@ func (p Policy) Validate() error {
 		bad("ForwardCDNCacheControl applies only to a SharedCache policy")
 	case p.HeuristicFreshness < 0 || p.HeuristicFreshness > 1 || p.HeuristicFreshness != p.HeuristicFreshness:
 		bad("HeuristicFreshness must be a fraction between 0 and 1 (got %v)", p.HeuristicFreshness)
+	}
+	switch {
+	case p.KeyQuery != nil && p.IgnoreQuery != nil:
+		bad("KeyQuery and IgnoreQuery exclude each other: KeyQuery already removes every parameter it does not list")
+	case (p.KeyQuery != nil || p.IgnoreQuery != nil) && p.SharedCache:
+		bad("KeyQuery and IgnoreQuery are for fixed policies")
+	}
+	for _, list := range [...]struct {
+		name  string
+		names []string
+	}{{"KeyQuery", p.KeyQuery}, {"IgnoreQuery", p.IgnoreQuery}} {
+		for _, n := range list.names {
+			if base := strings.TrimSuffix(n, "*"); base == "" && n != "*" || strings.Contains(base, "*") || n == "" {
+				bad("%s holds %q: a parameter name, or a prefix ending in '*'", list.name, n)
+			}
+		}
+	}
+	if p.Version != nil && p.SharedCache {
+		bad("Version is for fixed policies: a SharedCache route's handler sends its own validators")
 	}
 	for _, t := range p.Tags {
 		if t == "" {

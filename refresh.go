@@ -63,6 +63,10 @@ func (rt *route) refresh(gc *gin.Context, key string, stale, index *Entry) {
 		var w bodyWriter
 		w.reset(&sinkWriter{header: http.Header{}}, rt.c.cfg.maxBody, func() { rt.c.flights.land(key, f, nil) })
 		cp.Writer = &w
+		var ver version
+		if rt.p.Version != nil && !rt.p.SharedCache {
+			ver = rt.currentVersion(cp) // what the refresh renders is stored under the version of now
+		}
 		sent := rt.c.cfg.now()
 		handler(cp)
 		if w.streaming {
@@ -70,7 +74,7 @@ func (rt *route) refresh(gc *gin.Context, key string, stale, index *Entry) {
 		}
 		stored = rt.mode.settle(rendered{
 			req: req, gc: cp, header: w.Header(), snap: http.Header{}, status: w.status, body: w.buf.Bytes(),
-			key: key, store: true, errs: len(cp.Errors), sent: sent, index: index, revalidate: stale,
+			key: key, store: true, errs: len(cp.Errors), sent: sent, index: index, revalidate: stale, version: ver,
 		}).entry
 	}()
 }

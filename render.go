@@ -134,7 +134,7 @@ func (r *rendering) finish() {
 	}
 	o := rt.mode.settle(rendered{
 		req: req, gc: gc, header: h, snap: r.snap, status: status, body: body,
-		key: p.key, store: p.store, errs: len(gc.Errors),
+		key: p.key, store: p.store, errs: len(gc.Errors), version: p.ver,
 		sent: p.shared.sent, index: p.shared.index, revalidate: p.shared.revalidate,
 	})
 	r.stored = o.entry

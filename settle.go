@@ -12,15 +12,16 @@ import (
 // rendered is a response the handler produced, in the foreground or in a
 // background refresh: what mode.settle takes.
 type rendered struct {
-	req    *http.Request
-	gc     *gin.Context // for the handler's tags
-	header http.Header  // the live response header
-	snap   http.Header  // the header before the chain ran
-	status int
-	body   []byte
-	key    string
-	store  bool
-	errs   int // errors the handler attached
+	req     *http.Request
+	gc      *gin.Context // for the handler's tags
+	header  http.Header  // the live response header
+	snap    http.Header  // the header before the chain ran
+	status  int
+	body    []byte
+	key     string
+	store   bool
+	errs    int     // errors the handler attached
+	version version // Policy.Version's, when the route has one
 
 	// SharedCache routes only.
 	sent       time.Time // when the request went to the handler

@@ -170,9 +170,13 @@ func New(cache *gincache.Cache, logf func(format string, args ...any), purgeToke
 		gincache.Tag(c, "user:"+c.Param("id"))
 		c.String(http.StatusOK, "Profile of user %s, rendered at %s\n", c.Param("id"), time.Now().UTC().Format(time.RFC3339Nano))
 	})
-	r.POST("/admin/purge", cache.PurgeHandler(func(c *gin.Context) bool {
+	operator := func(c *gin.Context) bool {
 		return purgeToken != "" && c.GetHeader("Authorization") == "Bearer "+purgeToken
-	}))
+	}
+	r.POST("/admin/purge", cache.PurgeHandler(operator))
+	// What the cache holds for a URL (key, age, lifetime, validators), behind
+	// the same token: GET /admin/inspect?url=/users/42
+	r.GET("/admin/inspect", cache.InspectHandler(r, operator))
 
 	// What the cache did since start, as counters (gincache.Stats): the
 	// dependency-free view of the Prometheus series example/observed serves.

@@ -216,3 +216,20 @@ func TestDebugCache(t *testing.T) {
 		t.Errorf("Cache-Control = %q; want no-store", cc)
 	}
 }
+
+// The inspector is behind the purge endpoint's token: refused without it,
+// and it reports what /users/42 stored with it.
+func TestInspectBehindToken(t *testing.T) {
+	r := New(gincache.New(memstore.New()), t.Logf, "tok")
+	do(t, r, "GET", "/users/42")
+	if w := do(t, r, "GET", "/admin/inspect?url=/users/42"); w.Code != http.StatusForbidden {
+		t.Errorf("without the token: %d; want 403", w.Code)
+	}
+	w := do(t, r, "GET", "/admin/inspect?url=/users/42", "Authorization", "Bearer tok")
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"stored":true`) || strings.Contains(w.Body.String(), "Profile of user") {
+		t.Errorf("with the token: %d %s; want 200, stored, no body", w.Code, w.Body)
+	}
+	if w := do(t, New(gincache.New(memstore.New()), t.Logf, ""), "GET", "/admin/inspect?url=/users/42", "Authorization", "Bearer "); w.Code != http.StatusForbidden {
+		t.Errorf("no token configured: %d; want 403", w.Code)
+	}
+}

@@ -17,5 +17,6 @@ func TryIt(addr string) string {
   for i in 1 2 3 4 5; do curl -s -o /dev/null -w '%%{http_code} ' %[1]s/report & done; wait; echo   # 5 at once: one render (Cache-Status: collapsed)
   curl -s %[1]s/debug/cache; echo   # what the cache did: hits, misses, 304s… (gincache.Stats)
   curl -si %[1]s/users/42 | grep -i x-cache; curl -s -X POST -H "Authorization: Bearer $GINCACHE_PURGE_TOKEN" '%[1]s/admin/purge?tag=user:42'   # purge by tag
+  curl -s -H "Authorization: Bearer $GINCACHE_PURGE_TOKEN" '%[1]s/admin/inspect?url=/users/42'; echo   # what is stored: key, age, lifetime, validators
 `, u)
 }
