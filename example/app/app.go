@@ -8,6 +8,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,14 @@ func (s *items) add(item string) {
 	s.list = append(s.list, item)
 }
 
+// version is a cheap version of the list, as a row's updated_at or a
+// counter would be: it changes whenever the list does.
+func (s *items) version() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return "items-" + strconv.Itoa(len(s.list))
+}
+
 // The example's page templates and static files, built into the binary.
 //
 //go:embed templates static
@@ -140,6 +149,27 @@ func New(cache *gincache.Cache, logf func(format string, args ...any), purgeToke
 		}
 		saved.add(item)
 		c.JSON(http.StatusCreated, saved.all())
+	})
+
+	// Rails' fresh_when: the version of the list answers a client's
+	// If-None-Match with a 304 before the handler runs; nothing is stored.
+	r.GET("/catalog", cache.Handler(gincache.Policy{
+		Public:  true,
+		NoCache: true,
+		Version: func(*gin.Context) (string, time.Time, error) { return saved.version(), time.Time{}, nil },
+	}), func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"items": saved.all(), "rendered": time.Now().UTC().Format(time.RFC3339Nano)})
+	})
+
+	// A search page keyed by q alone: utm_source, a cache buster or any other
+	// parameter neither splits the cache nor reaches the handler.
+	r.GET("/search", cache.Handler(gincache.Policy{
+		Public:    true,
+		MaxAge:    time.Minute,
+		ServerTTL: 5 * time.Minute,
+		KeyQuery:  []string{"q"},
+	}), func(c *gin.Context) {
+		c.String(http.StatusOK, "results for %q (query the handler saw: %q)\n", c.Query("q"), c.Request.URL.RawQuery)
 	})
 
 	notes := &items{}

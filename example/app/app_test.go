@@ -233,3 +233,35 @@ func TestInspectBehindToken(t *testing.T) {
 		t.Errorf("no token configured: %d; want 403", w.Code)
 	}
 }
+
+// /catalog answers from its version alone (fresh_when): a 304 while the list
+// is unchanged, a new page once an item is saved.
+func TestCatalogVersion(t *testing.T) {
+	r := New(gincache.New(memstore.New()), t.Logf, "")
+	w := do(t, r, http.MethodGet, "/catalog")
+	etag := w.Header().Get("ETag")
+	if w.Code != 200 || etag != `"items-1"` {
+		t.Fatalf("GET /catalog = %d, ETag %q; want 200, \"items-1\"", w.Code, etag)
+	}
+	if w := do(t, r, http.MethodGet, "/catalog", "If-None-Match", etag); w.Code != http.StatusNotModified || w.Body.Len() != 0 {
+		t.Errorf("GET /catalog with its ETag = %d; want 304", w.Code)
+	}
+	do(t, r, http.MethodPost, "/api/items", url.Values{"item": {"second"}}.Encode())
+	if w := do(t, r, http.MethodGet, "/catalog", "If-None-Match", etag); w.Code != 200 || w.Header().Get("ETag") != `"items-2"` {
+		t.Errorf("GET /catalog after a save = %d, ETag %q; want 200, \"items-2\"", w.Code, w.Header().Get("ETag"))
+	}
+}
+
+// /search is keyed by q alone: other parameters share its entry and never
+// reach the handler.
+func TestSearchKeyedByQ(t *testing.T) {
+	r := New(gincache.New(memstore.New()), t.Logf, "")
+	first := do(t, r, http.MethodGet, "/search?q=go&utm_source=mail")
+	if first.Body.String() != "results for \"go\" (query the handler saw: \"q=go\")\n" {
+		t.Fatalf("GET /search = %q", first.Body)
+	}
+	w := do(t, r, http.MethodGet, "/search?nocache=123&q=go")
+	if w.Header().Get("X-Cache") != "HIT from Server" || w.Body.String() != first.Body.String() {
+		t.Errorf("GET /search with another parameter: X-Cache %q, body %q; want the stored page", w.Header().Get("X-Cache"), w.Body)
+	}
+}
