@@ -86,13 +86,15 @@ func keysUnder(t *testing.T, c redis.UniversalClient, prefix string) int {
 	var mu sync.Mutex
 	n := 0
 	count := func(ctx context.Context, node *redis.Client) error {
+		// SCAN may return a key more than once (while Redis rehashes,
+		// as it does after a mass delete): count each once.
 		iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		m := 0
+		seen := make(map[string]bool)
 		for iter.Next(ctx) {
-			m++
+			seen[iter.Val()] = true
 		}
 		mu.Lock()
-		n += m
+		n += len(seen)
 		mu.Unlock()
 		return iter.Err()
 	}
