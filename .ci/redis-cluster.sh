@@ -42,75 +42,13 @@ fi
 state="${TMPDIR:-/tmp}/gincache-redis-cluster-${ports[0]}.dir"
 marker=".gincache-redis-cluster"
 
-log() { printf 'redis-cluster: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-# ours PID PORT: the process is alive and is the redis-server we started on PORT.
-ours() {
-	local args
-	args=$(ps -o args= -p "$1" 2>/dev/null) || return 1
-	case "$args" in *redis-server*":$2"*) return 0 ;; esac
-	return 1
-}
-
-stop() {
-	if [ ! -f "$state" ]; then
-		log "no cluster recorded in $state; nothing to stop"
-		return 0
-	fi
-	local dir
-	dir=$(cat "$state")
-	if [ -z "$dir" ] || [ ! -f "$dir/$marker" ]; then
-		die "$state names '$dir', which is not a directory this script made; not touching it"
-	fi
-	local p pid pids=()
-	for p in "${ports[@]}"; do
-		[ -f "$dir/$p.pid" ] || continue
-		pid=$(cat "$dir/$p.pid")
-		if ours "$pid" "$p"; then
-			kill "$pid" && pids+=("$pid") && log "stopping redis-server :$p (pid $pid)"
-		fi
-	done
-	for pid in "${pids[@]}"; do
-		for _ in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			log "pid $pid did not exit on TERM; killing it"
-			kill -KILL "$pid" || true
-		fi
-	done
-	rm -rf -- "$dir"
-	rm -f -- "$state"
-	log "stopped; removed $dir"
-}
+tag=redis-cluster what=cluster again="$0 stop ${ports[*]}"
+# shellcheck source=redis-procs.sh
+. "$(dirname "$0")/redis-procs.sh"
 
 start() {
-	command -v redis-server >/dev/null || die "redis-server is not on PATH"
-	command -v redis-cli >/dev/null || die "redis-cli is not on PATH"
-	if [ -f "$state" ]; then
-		local old p
-		old=$(cat "$state")
-		for p in "${ports[@]}"; do
-			if [ -f "$old/$p.pid" ] && ours "$(cat "$old/$p.pid")" "$p"; then
-				die "a cluster started by this script still runs (state $state); run: $0 stop ${ports[*]}"
-			fi
-		done
-		log "removing stale state $state"
-		stop
-	fi
-	local p
-	for p in "${ports[@]}"; do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			die "port $p on 127.0.0.1 is already in use"
-		fi
-	done
-
 	local dir
-	dir=$(mktemp -d "${TMPDIR:-/tmp}/gincache-redis-cluster.XXXXXX")
-	touch "$dir/$marker"
-	echo "$dir" >"$state"
+	new_dir
 	trap 'log "start failed; cleaning up"; stop' ERR
 
 	local extra=()
