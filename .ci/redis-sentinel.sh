@@ -73,18 +73,6 @@ start() {
 	echo "export GINCACHE_REDIS_SENTINEL='$url'"
 }
 
-# wait_for WHAT CMD...: runs CMD until it succeeds, for up to 30 seconds.
-wait_for() {
-	local what=$1
-	shift
-	for _ in $(seq 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	log "timed out waiting for $what"
-	return 1
-}
-
 case "$cmd" in
 start) start ;;
 stop) stop ;;
