@@ -23,6 +23,7 @@ import (
 //	string  ETag
 //	uvarint header count, then per field: string name, uvarint n, n × string value
 //	string  Body
+//	codings                      when bit 3 is set: uvarint n, then n × (string name, string ETag, uvarint size, string body)
 //	uint32  CRC-32C (Castagnoli) of everything before it, little endian
 //
 // where string is a uvarint length followed by the bytes and time is a varint
@@ -30,6 +31,9 @@ import (
 // nanoseconds alone would wrap outside 1678–2262). Body comes last so a
 // decoder can find where the head ends and copy head and body in one go. The
 // checksum turns a flipped bit in a store into a miss rather than a wrong page.
+//
+// Codings (bit 3) came later still, after the body: a decoder that predates
+// them finds trailing bytes and refuses the entry, a miss.
 //
 // Lifetime came after the first entries were written, so it is optional and
 // additive: an entry without one encodes exactly as before. A decoder that
@@ -43,6 +47,7 @@ const (
 	flagStoredAt     = 1 << 0
 	flagLastModified = 1 << 1
 	flagLifetime     = 1 << 2
+	flagCodings      = 1 << 3
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -88,6 +93,15 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	if e.Lifetime > 0 {
 		flags |= flagLifetime
 	}
+	if len(e.Codings) > 0 {
+		flags |= flagCodings
+		for _, c := range e.Codings {
+			if c.Name == "" || c.Size < 0 || c.Body != nil && c.Size != len(c.Body) {
+				return nil, fmt.Errorf("gincache: entry: coding %q: size %d for a body of %d bytes", c.Name, c.Size, len(c.Body))
+			}
+			b = slices.Grow(b, 4*binary.MaxVarintLen64+len(c.Name)+len(c.ETag)+len(c.Body))
+		}
+	}
 	b = binary.AppendUvarint(b, flags)
 	if flags&flagStoredAt != 0 {
 		b = appendTime(b, e.StoredAt)
@@ -114,6 +128,16 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	}
 	b = binary.AppendUvarint(b, uint64(len(e.Body)))
 	b = append(b, e.Body...)
+	if flags&flagCodings != 0 {
+		b = binary.AppendUvarint(b, uint64(len(e.Codings)))
+		for _, c := range e.Codings {
+			b = appendString(b, c.Name)
+			b = appendString(b, c.ETag)
+			b = binary.AppendUvarint(b, uint64(c.Size))
+			b = binary.AppendUvarint(b, uint64(len(c.Body)))
+			b = append(b, c.Body...)
+		}
+	}
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli)), nil
 }
 
@@ -215,6 +239,9 @@ func decode(data []byte) (Entry, error) {
 	}
 	headEnd := d.off
 	bodyOff, bodyLen := d.span()
+	if flags&flagCodings != 0 {
+		out.Codings = d.codings()
+	}
 	if d.err != nil {
 		return Entry{}, d.err
 	}
@@ -244,6 +271,37 @@ func decode(data []byte) (Entry, error) {
 		out.Body = slices.Clone(payload[bodyOff : bodyOff+bodyLen])
 	}
 	return out, nil
+}
+
+// codings reads the entry's other content-codings: at least one, each
+// named, its size that of its body when it has one (the canonical form
+// MarshalBinary writes).
+func (d *decoder) codings() []Coding {
+	n := d.count(4)
+	if d.err == nil && n == 0 {
+		d.err = errCodecField
+	}
+	if d.err != nil {
+		return nil
+	}
+	out := make([]Coding, n)
+	for i := range out {
+		no, nl := d.span()
+		eo, el := d.span()
+		size := d.uvarint()
+		bo, bl := d.span()
+		if d.err == nil && (nl == 0 || size > math.MaxInt32 || bl > 0 && size != uint64(bl)) {
+			d.err = errCodecField
+		}
+		if d.err != nil {
+			return nil
+		}
+		out[i] = Coding{Name: string(d.b[no : no+nl]), ETag: string(d.b[eo : eo+el]), Size: int(size)}
+		if bl > 0 {
+			out[i].Body = slices.Clone(d.b[bo : bo+bl])
+		}
+	}
+	return out
 }
 
 // decoder reads varints and length-prefixed spans from b, remembering the

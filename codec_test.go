@@ -69,6 +69,14 @@ func diffEntry(got, want *Entry) string {
 		return fmt.Sprintf("Lifetime = %v; want %v", got.Lifetime, want.Lifetime)
 	case len(got.Header) != len(want.Header):
 		return fmt.Sprintf("Header = %q; want %q", got.Header, want.Header)
+	case len(got.Codings) != len(want.Codings):
+		return fmt.Sprintf("Codings = %d; want %d", len(got.Codings), len(want.Codings))
+	}
+	for i, w := range want.Codings {
+		g := got.Codings[i]
+		if g.Name != w.Name || g.ETag != w.ETag || g.Size != w.Size || !bytes.Equal(g.Body, w.Body) || (g.Body == nil) != (w.Body == nil) {
+			return fmt.Sprintf("Codings[%d] = %q %q %d %.20q; want %q %q %d %.20q", i, g.Name, g.ETag, g.Size, g.Body, w.Name, w.ETag, w.Size, w.Body)
+		}
 	}
 	for k, wv := range want.Header {
 		gv, ok := got.Header[k]
@@ -130,6 +138,16 @@ func TestEntryRoundTrip(t *testing.T) {
 		{"largest status", &Entry{Status: 999}},
 		{"handler's lifetime", &Entry{Status: 200, StoredAt: time.Unix(1795521600, 0), Lifetime: 90 * time.Second}},
 		{"one-nanosecond lifetime", &Entry{Status: 200, Lifetime: 1}},
+		{"codings", &Entry{
+			Status: 200,
+			Header: http.Header{"Content-Encoding": {"gzip"}, "Vary": {"Accept-Encoding"}},
+			Body:   []byte("\x1f\x8bgzip bytes"),
+			ETag:   `"abc-gzip"`,
+			Codings: []Coding{
+				{Name: "br", ETag: `"abc-br"`, Size: 8, Body: []byte("br bytes")},
+				{Name: "identity", ETag: `"abc"`, Size: 32768},
+			},
+		}},
 		{"unicode and NULs", &Entry{
 			Status: 200,
 			Header: http.Header{"X-Ünï": {"☃\x00☃"}},
@@ -169,6 +187,21 @@ func TestEntryLifetimeUnknownToOlderDecoders(t *testing.T) {
 	// Without a Lifetime an entry encodes exactly as before the field.
 	if b := mustMarshal(t, &Entry{Status: 200}); !bytes.Equal(b, seal(payload(uv(0), uv(200), uv(0), uv(0), uv(0)))) {
 		t.Errorf("entry without Lifetime = %q; want the version-1 bytes of before", b)
+	}
+}
+
+// An entry with Codings is refused, never misread, by a decoder that
+// predates them: it ignores bit 3 and finds the codings as trailing bytes.
+func TestEntryCodingsUnknownToOlderDecoders(t *testing.T) {
+	e := fullEntry()
+	e.Codings = []Coding{{Name: "identity", ETag: `"x"`, Size: 40}}
+	p := unseal(mustMarshal(t, e))
+	p[len(codecMagic)+1] &^= flagCodings
+	mustReject(t, seal(p), errCodecTrailing)
+	for _, bad := range []Coding{{Name: ""}, {Name: "br", Size: 3, Body: []byte("ab")}, {Name: "br", Size: -1}} {
+		if _, err := (&Entry{Codings: []Coding{bad}}).MarshalBinary(); err == nil {
+			t.Errorf("MarshalBinary with coding %+v = nil error; want one", bad)
+		}
 	}
 }
 
@@ -275,6 +308,13 @@ func TestEntryUnmarshalRejects(t *testing.T) {
 		{"Lifetime flag with zero", seal(payload(uv(flagLifetime), uv(0), uv(200), uv(0), uv(0), uv(0))), errCodecField},
 		{"Lifetime past MaxInt64", seal(payload(uv(flagLifetime), uv(math.MaxInt64+1), uv(200), uv(0), uv(0), uv(0))), errCodecField},
 		{"Lifetime missing", seal(payload(uv(flagLifetime))), errCodecShort},
+		{"Codings flag, none", seal(payload(uv(flagCodings), uv(200), uv(0), uv(0), uv(0), uv(0))), errCodecField},
+		{"Codings missing", seal(payload(uv(flagCodings), uv(200), uv(0), uv(0), uv(0))), errCodecShort},
+		{"coding without a name", seal(payload(uv(flagCodings), uv(200), uv(0), uv(0), uv(0), uv(1), uv(0), uv(0), uv(0), uv(0))), errCodecField},
+		{"coding size not its body's", seal(payload(uv(flagCodings), uv(200), uv(0), uv(0), uv(0), uv(1), uv(2), []byte("br"), uv(0), uv(3), uv(2), []byte("ab"))), errCodecField},
+		{"huge coding count", seal(payload(uv(flagCodings), uv(200), uv(0), uv(0), uv(0), huge)), errCodecField},
+		{"huge coding size", seal(payload(uv(flagCodings), uv(200), uv(0), uv(0), uv(0), uv(1), uv(2), []byte("br"), uv(0), huge, uv(0))), errCodecField},
+		{"coding body truncated", seal(payload(uv(flagCodings), uv(200), uv(0), uv(0), uv(0), uv(1), uv(2), []byte("br"), uv(0), uv(3), uv(3), []byte("ab"))), errCodecShort},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { mustReject(t, tt.data, tt.want) })

@@ -31,4 +31,29 @@ type Entry struct {
 	// replica serves it for as long; zero, as for every other entry, means
 	// the route's Policy.ServerTTL. It is never negative.
 	Lifetime time.Duration
+	// Codings are the representation in other content-codings, kept with
+	// the entry when the cache compresses what it stores (WithCompression),
+	// so that a hit for any coding is one store read and no compression
+	// work. Body, ETag and Header's Content-Encoding are then the first
+	// coding the cache chose (gzip, which every client that compresses
+	// takes). Nil for every other entry.
+	Codings []Coding
+}
+
+// Coding is a stored response's representation in one more content-coding
+// (RFC 9110 §8.4.1), with the strong ETag that coding is sent with.
+type Coding struct {
+	// Name is the content-coding: "br", "zstd", "gzip", or "identity".
+	Name string
+	// ETag is the coding's entity-tag, quoted. The codings of one entry
+	// have distinct tags (RFC 9110 §8.8.3), each derived from the identity
+	// content and the coding's name, so every replica agrees on them
+	// whatever bytes its compressor produced.
+	ETag string
+	// Size is the length of the body in this coding, known without Body.
+	Size int
+	// Body is the body in this coding. It is nil when the body is decoded
+	// from the entry's Body each time it is sent: identity, which few
+	// clients ask for, is not kept twice.
+	Body []byte
 }

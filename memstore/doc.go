@@ -9,7 +9,7 @@
 //
 // The store is bounded by bytes, not by entry count, because a cache of pages
 // is sized by memory: one 10 MiB report weighs as much as ten thousand small
-// JSON answers. Each entry weighs roughly its key, body, ETag and header bytes
+// JSON answers. Each entry weighs roughly its key, body (and its other codings, see gincache.WithCompression), ETag and header bytes
 // plus a fixed overhead; when the total passes the bound, otter's W-TinyLFU
 // policy evicts the entries least likely to be asked for again. An entry
 // heavier than the whole bound is not stored at all. Every entry also expires

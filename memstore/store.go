@@ -137,6 +137,9 @@ func weigh(key string, e *gincache.Entry) int64 {
 			n += int64(len(v))
 		}
 	}
+	for _, c := range e.Codings {
+		n += int64(len(c.Name) + len(c.ETag) + len(c.Body))
+	}
 	return n
 }
 
