@@ -144,6 +144,12 @@ func (m fixedMode) settle(x rendered) settled {
 				LastModified: o.lastModified,
 				StoredAt:     now,
 			}
+			if reason := rt.c.encodeEntry(e, h, x.snap); reason != "" {
+				o.detail = reason
+				rt.c.observe(x.gc, EventUncacheable, reason, 0)
+				m.cacheControl(h, x.snap, x.status)
+				return o
+			}
 			ttl := rt.storeTTL
 			if custom {
 				e.Lifetime = lifetime
@@ -177,6 +183,9 @@ func (m fixedMode) unstorable(x rendered, cacheable bool) string {
 	for _, line := range h["Vary"] { // RFC 9111 §4.1: the key must hold every field it varies on
 		for f := range strings.SplitSeq(line, ",") {
 			f = strings.TrimSpace(f)
+			if strings.EqualFold(f, "Accept-Encoding") {
+				continue // the cache negotiates the coding itself (coding.go)
+			}
 			if f == "*" || f != "" && !containsFold(m.rt.vary, f) && !listHas(x.snap["Vary"], f) {
 				return "vary"
 			}

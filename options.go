@@ -47,6 +47,7 @@ type config struct {
 	coalesceWait   time.Duration
 	refreshTimeout time.Duration
 	scheme         func(*http.Request) string // nil: the connection's (TLS or not)
+	compression    *compression               // nil: stored as rendered (WithCompression)
 }
 
 func defaultConfig() config {

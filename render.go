@@ -157,7 +157,14 @@ func (r *rendering) finish() {
 		h["Cache-Control"] = noStoreCC // nor may a cache after this one (hasContent)
 	}
 
-	if o.cacheable && status/100 == 2 && notModified(req.Header, o.etag, o.lastModified) { // RFC 9110 §13.2.1
+	etag := o.etag
+	if e := o.entry; e != nil && len(e.Codings) > 0 { // this client's coding of what was stored
+		if s, err := choose(req, e, len(r.snap["Content-Encoding"]) > 0); err == nil {
+			setCoding(h, s.coding, s.etag, s.size)
+			etag, body = s.etag, s.body
+		}
+	}
+	if o.cacheable && status/100 == 2 && notModified(req.Header, etag, o.lastModified) { // RFC 9110 §13.2.1
 		for _, k := range representationHeaders { // RFC 9110 §15.4.5; a Set-Cookie, say, still goes out
 			delete(h, k)
 		}

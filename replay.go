@@ -49,8 +49,14 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	w, req := gc.Writer, gc.Request
 	h := w.Header()
 	ageValue := ageValue(int64(max(age, 0) / time.Second))
+	s, err := choose(req, e, len(e.Codings) > 0 && len(h["Content-Encoding"]) > 0)
+	if err != nil {
+		rt.c.fault("decode", req.URL.Path, err)
+		gc.AbortWithStatus(http.StatusBadGateway)
+		return
+	}
 
-	if e.Status/100 == 2 && notModified(req.Header, e.ETag, e.LastModified) { // RFC 9110 §13.1.2, RFC 9110 §13.2.1
+	if e.Status/100 == 2 && notModified(req.Header, s.etag, e.LastModified) { // RFC 9110 §13.1.2, RFC 9110 §13.2.1
 		for _, k := range representationHeaders {
 			delete(h, k)
 		}
@@ -64,6 +70,9 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 		}
 		if v, ok := e.Header["Date"]; ok { // a SharedCache entry keeps its Date
 			h["Date"] = v
+		}
+		if !s.asStored {
+			h["Etag"] = []string{s.etag}
 		}
 		rt.setCacheControl(h, e.Header)
 		h["Age"], h[headerCacheStatus], h[headerXCache] = ageValue, status, xHitClient
@@ -80,13 +89,14 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	for k, v := range e.Header { // RFC 9111 §4, multi-valued fields kept whole: every value, as stored
 		h[k] = v
 	}
+	s.apply(h)
 	rt.setCacheControl(h, e.Header)
 	h["Age"], h[headerCacheStatus], h[headerXCache] = ageValue, status, xHitServer
 	w.WriteHeader(e.Status)
-	if req.Method == http.MethodHead || len(e.Body) == 0 {
+	if req.Method == http.MethodHead || len(s.body) == 0 {
 		w.WriteHeaderNow()
 	} else {
-		_, _ = w.Write(e.Body)
+		_, _ = w.Write(s.body)
 	}
 	gc.Abort()
 	rt.c.observe(gc, how.event(), "", 0)
