@@ -167,8 +167,8 @@ func keepHandlerCoding(e *Entry, handlerETag bool) bool {
 		return false // a body that is not what it says it is
 	}
 	idTag := strongETag("", identity)
-	if handlerETag && e.ETag != "" {
-		idTag = codingETag(e.ETag, "identity")
+	if handlerETag {
+		idTag = codingETag(e.ETag, "identity") // none without one: a SharedCache's upstream gave none
 	} else if e.ETag != "" {
 		e.ETag = codingETag(idTag, name)
 		e.Header["Etag"] = []string{e.ETag}

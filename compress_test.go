@@ -353,3 +353,37 @@ const (
 	xMissValue = "MISS"
 	xHitValue  = "HIT from Server"
 )
+
+// TestSharedUpstreamCoding: a SharedCache route stores an upstream's gzip
+// response once, whatever Accept-Encoding asked for it, serves it as it is to
+// gzip clients and gunzipped to the others (with an ETag of its own, RFC 9110
+// §8.8.3), and revalidates it with the upstream's own ETag (RFC 9111 §4.3.1).
+func TestSharedUpstreamCoding(t *testing.T) {
+	body := bigPage(4 << 10)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body))
+	zw.Close()
+	e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=60", "Vary", "Accept-Encoding", "Etag", `"up"`)
+	o.bodyOf = func(c *gin.Context) string {
+		if strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+			c.Header("Content-Encoding", "gzip")
+			return gz.String()
+		}
+		return body
+	}
+	e.play([]step{
+		{hdr: []string{"Accept-Encoding", "gzip, br"}, runs: 1, checks: []check{hasHeader("Content-Encoding", "gzip"), hasBody(gz.String()), hasHeader("Etag", `"up"`)}},
+		{hdr: []string{"Accept-Encoding", "gzip"}, runs: 1, checks: []check{hasHeader("X-Cache", xHitValue), hasHeader("Content-Encoding", "gzip"), hasBody(gz.String()), hasHeader("Etag", `"up"`), hasHeader("Vary", "Accept-Encoding")}},
+		{runs: 1, checks: []check{hasHeader("X-Cache", xHitValue), noHeader("Content-Encoding"), hasBody(body), hasHeader("Etag", `"up-identity"`), hasHeader("Content-Length", strconv.Itoa(len(body)))}},
+		{hdr: []string{"Accept-Encoding", "br"}, runs: 1, checks: []check{hasHeader("X-Cache", xHitValue), noHeader("Content-Encoding"), hasBody(body)}},
+		{hdr: []string{"If-None-Match", `"up-identity"`}, runs: 1, checks: []check{hasStatus(304), hasHeader("Etag", `"up-identity"`)}},
+		{hdr: []string{"Accept-Encoding", "gzip", "Range", "bytes=0-9"}, runs: 1, checks: []check{hasStatus(200), hasBody(gz.String())}}, // §14.2: ignored
+		// stale: revalidated with the upstream's tag, still one entry for every client
+		{advance: 2 * time.Minute, hdr: []string{"Accept-Encoding", "gzip"}, runs: 2, checks: []check{hasStatus(200), hasHeader("Content-Encoding", "gzip"), hasBody(gz.String())}},
+		{runs: 2, checks: []check{hasHeader("X-Cache", xHitValue), hasBody(body)}},
+	})
+	if got := o.last(t).Get("If-None-Match"); got != `"up"` {
+		t.Errorf("revalidation If-None-Match = %q; want the upstream's \"up\"", got)
+	}
+}

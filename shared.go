@@ -333,6 +333,9 @@ func (m sharedMode) settleFull(x rendered) settled {
 		return o
 	}
 	e.Header = sharedHeader(h, x.snap, cc)
+	if changed(h, x.snap, "Content-Encoding") && listHas(e.Header["Vary"], "Accept-Encoding") && len(x.snap["Content-Encoding"]) == 0 {
+		keepHandlerCoding(e, true) // stored once, decoded for the clients that do not take it (coding.go)
+	}
 	if err := m.store(x.gc, x.req, x.key, e, ttl, x.index); err != nil {
 		o.detail = "store-error"
 		return o
@@ -403,7 +406,11 @@ func sharedHeader(h, snap http.Header, cc cacheControl) http.Header {
 func (m sharedMode) store(gc *gin.Context, req *http.Request, key string, e *Entry, ttl time.Duration, index *Entry) error {
 	rt := m.rt
 	tags := rt.entryTags(gc, req)
-	if names := varyNames(e.Header["Vary"]); len(names) > 0 {
+	names := varyNames(e.Header["Vary"])
+	if len(e.Codings) > 0 { // the coding is negotiated from the one entry (choose), not a variant each
+		names = slices.DeleteFunc(names, func(n string) bool { return n == "Accept-Encoding" })
+	}
+	if len(names) > 0 {
 		if index == nil || !slices.Equal(index.Header["Vary"], names) {
 			// The request may have been looked up before a concurrent
 			// render (here or on another replica) stored an index: its
@@ -518,6 +525,7 @@ func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time
 		Header:       merged,
 		Body:         old.Body,
 		ETag:         cmp.Or(old.ETag, tag),
+		Codings:      old.Codings, // the 304 validated the representation, in every coding
 		LastModified: modifiedAt(merged, now),
 		StoredAt:     now.Add(-initialAge(h, sent, now)),
 	}

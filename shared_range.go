@@ -44,7 +44,7 @@ func (m sharedMode) replayStored(gc *gin.Context, e *Entry, how served, age time
 // ranges better sent whole (maxRanges).
 func (m sharedMode) ranged(req *http.Request, e *Entry) *Entry {
 	spec, ok := req.Header["Range"]
-	if !ok || req.Method != http.MethodGet || e.Status != http.StatusOK || len(spec) != 1 ||
+	if !ok || req.Method != http.MethodGet || e.Status != http.StatusOK || len(spec) != 1 || len(e.Codings) > 0 || // a range of which coding? §14.2 lets it be ignored
 		notModified(req.Header, e.ETag, e.LastModified) || !ifRangeMatches(req.Header, e) {
 		return nil
 	}
