@@ -96,3 +96,13 @@ func (s sending) apply(h http.Header) {
 		setCoding(h, s.coding, s.etag, s.size)
 	}
 }
+
+// outer makes s what goes through a compressing middleware outside the
+// route, which encodes the identity s is in content-coding: the ETag is that
+// coding's, not the identity's (RFC 9110 §8.8.3).
+func (s *sending) outer(coding []string) {
+	if len(coding) > 0 && s.etag != "" {
+		s.etag = codingETag(s.etag, strings.ToLower(strings.TrimSpace(coding[0])))
+		s.asStored = false
+	}
+}

@@ -157,12 +157,21 @@ func (r *rendering) finish() {
 		h["Cache-Control"] = noStoreCC // nor may a cache after this one (hasContent)
 	}
 
-	etag := o.etag
+	etag, outer := o.etag, r.snap["Content-Encoding"]
+	if changed(h, r.snap, "Content-Encoding") {
+		outer = nil // the handler's own coding: the middleware outside passes it through
+	}
 	if e := o.entry; e != nil && len(e.Codings) > 0 { // this client's coding of what was stored
-		if s, err := choose(req, e, len(r.snap["Content-Encoding"]) > 0); err == nil {
+		if s, err := choose(req, e, outer != nil); err == nil {
 			setCoding(h, s.coding, s.etag, s.size)
 			etag, body = s.etag, s.body
 		}
+	}
+	if outer != nil && etag != "" { // a middleware outside compresses
+		s := sending{etag: etag}
+		s.outer(outer)
+		etag = s.etag
+		h["Etag"], h["Content-Encoding"] = []string{etag}, outer
 	}
 	if o.cacheable && status/100 == 2 && notModified(req.Header, etag, o.lastModified) { // RFC 9110 §13.2.1
 		for _, k := range representationHeaders { // RFC 9110 §15.4.5; a Set-Cookie, say, still goes out

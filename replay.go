@@ -49,7 +49,11 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	w, req := gc.Writer, gc.Request
 	h := w.Header()
 	ageValue := ageValue(int64(max(age, 0) / time.Second))
-	s, err := choose(req, e, len(e.Codings) > 0 && len(h["Content-Encoding"]) > 0)
+	outer := h["Content-Encoding"] // set by a compressing middleware outside the route
+	s, err := choose(req, e, outer != nil)
+	if outer != nil {
+		s.outer(outer)
+	}
 	if err != nil {
 		rt.c.fault("decode", req.URL.Path, err)
 		gc.AbortWithStatus(http.StatusBadGateway)
@@ -90,6 +94,9 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 		h[k] = v
 	}
 	s.apply(h)
+	if outer != nil {
+		h["Content-Encoding"] = outer // it encodes what is written
+	}
 	rt.setCacheControl(h, e.Header)
 	h["Age"], h[headerCacheStatus], h[headerXCache] = ageValue, status, xHitServer
 	w.WriteHeader(e.Status)
