@@ -48,8 +48,7 @@ func choose(req *http.Request, e *Entry, outer bool) (s sending, err error) {
 				offered[n], n = c.Name, n+1
 			}
 		}
-		w := accept.Parse(req.Header["Accept-Encoding"])
-		pick = w.Choose(offered[:n])
+		pick = accept.Choose(req.Header["Accept-Encoding"], offered[:n])
 		if pick >= 0 && offered[pick] == primary {
 			return stored, nil
 		}

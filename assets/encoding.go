@@ -41,17 +41,17 @@ func (f *file) negotiate(lines []string) *variant {
 	if len(f.variants) == 1 || len(lines) == 0 {
 		return f.identity()
 	}
-	w := accept.Parse(lines)
-	best, bestQ := f.identity(), 0
+	var offered [4]string
+	n := 0
 	for _, v := range f.variants[1:] {
-		if q := w.Of(v.coding); q > bestQ {
-			best, bestQ = v, q
+		if n < len(offered) {
+			offered[n], n = v.coding, n+1
 		}
 	}
-	if q, named := w.Identity(); named && q > bestQ {
-		return f.identity()
+	if i := accept.Choose(lines, offered[:n]); i >= 0 {
+		return f.variants[1+i]
 	}
-	return best
+	return f.identity()
 }
 
 // encodingWriter adds Content-Encoding to a 200 or 206 only, when the status

@@ -6,93 +6,208 @@ package accept
 
 import "strings"
 
-// maxNamed is how many distinct codings a request may name before further
-// ones are ignored: real clients name four or five, and a bound keeps a
-// hostile field from growing the work per coding looked up.
-const maxNamed = 8
+// maxOffered is the most codings Choose weighs at once.
+const maxOffered = 8
 
-// Encodings holds the weights a request's Accept-Encoding gives codings, in
-// thousandths. The zero value is a request without the field.
-type Encodings struct {
-	present bool // the field was sent, even empty
-	n       int
-	names   [maxNamed]string
-	q       [maxNamed]int
-	star    int // -1: "*" not named
-	ident   int // -1: "identity" not named
+// Choose picks which of offered, content-codings in lower case in the
+// server's order of preference, to send for a request's Accept-Encoding field lines; -1 is
+// identity (RFC 9110 §12.5.3):
+//   - no field, or an empty one: identity;
+//   - a coding's weight is its own q-value, else that of "*", else 0; the
+//     first mention of a coding counts; names compare case-insensitively
+//     and "x-gzip" is "gzip" (RFC 9110 §8.4.1.3); a member with a malformed
+//     q-value is ignored (RFC 9110 §12.4.2);
+//   - the highest weight wins; a tie goes to the earlier offered coding, and
+//     between a coding and identity to the coding; identity not named is the
+//     last resort ("gzip;q=0.5" alone still gets gzip);
+//   - nothing acceptable, identity refused too: identity, not a 406, as
+//     RFC 9110 §12.5.3 allows.
+//
+// It reads the field once and allocates nothing, so a cache hit can
+// negotiate. Codings past the first maxOffered are not considered.
+func Choose(lines []string, offered []string) int {
+	if len(lines) == 0 {
+		return -1
+	}
+	offered = offered[:min(len(offered), maxOffered)]
+	w := weigh(lines, offered)
+	best, bestQ := -1, 0
+	for i := range offered {
+		if q := w.of(i); q > bestQ {
+			best, bestQ = i, q
+		}
+	}
+	if q, named := w.identity(); named && q > bestQ {
+		return -1
+	}
+	return best
 }
 
-// Parse reads the field lines of Accept-Encoding. The first mention of a
-// coding counts; a member with a malformed q-value is ignored (RFC 9110
-// §12.4.2); names compare case-insensitively and "x-gzip" is "gzip"
-// (RFC 9110 §8.4.1.3).
-func Parse(lines []string) Encodings {
-	w := Encodings{present: len(lines) > 0, star: -1, ident: -1}
+// Accepts reports whether coding may be sent for the request's
+// Accept-Encoding: weighed above zero, or, for identity, not refused. A
+// request without the field accepts identity alone here: RFC 9110 §12.5.3
+// would allow any coding, but the clients that send none (scripts, curl
+// without --compressed) rarely decode one.
+func Accepts(lines []string, coding string) bool {
+	if coding == "" || strings.EqualFold(coding, "identity") {
+		w := weigh(lines, nil)
+		q, named := w.identity()
+		return !named || q > 0
+	}
+	if len(lines) == 0 {
+		return false
+	}
+	w := weigh(lines, []string{coding})
+	return w.of(0) > 0
+}
+
+// weights are what a request gives the offered codings, in thousandths;
+// -1 is not named.
+type weights struct {
+	q     [maxOffered]int
+	star  int
+	ident int
+}
+
+func weigh(lines []string, offered []string) weights {
+	w := weights{star: -1, ident: -1}
+	for i := range w.q {
+		w.q[i] = -1
+	}
+	if len(lines) == 1 && w.common(lines[0], offered) {
+		return w
+	}
 	for _, line := range lines {
-		w.parse(line)
+		for i := 0; i < len(line); {
+			for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == ',') {
+				i++
+			}
+			start := i
+			for i < len(line) && line[i] != ',' && line[i] != ';' && line[i] != ' ' && line[i] != '\t' {
+				i++
+			}
+			coding := line[start:i]
+			end := i
+			for end < len(line) && line[end] != ',' {
+				end++
+			}
+			q, ok := 1000, true
+			if end > i {
+				q, ok = params(line[i:end])
+			}
+			i = end
+			if coding == "" || !ok {
+				continue
+			}
+			switch {
+			case coding == "*":
+				if w.star < 0 {
+					w.star = q
+				}
+			case len(coding) == len("identity") && strings.EqualFold(coding, "identity"):
+				if w.ident < 0 {
+					w.ident = q
+				}
+			default:
+				for k, name := range offered {
+					if w.q[k] < 0 && same(coding, name) {
+						w.q[k] = q
+					}
+				}
+			}
+		}
 	}
 	return w
 }
 
-func (w *Encodings) parse(line string) {
-	for line != "" {
-		var member string
-		member, line, _ = strings.Cut(line, ",")
-		coding, params, _ := strings.Cut(member, ";")
-		coding = canonical(strings.TrimSpace(coding))
-		q, ok := qvalue(params)
-		if coding == "" || !ok {
+// commonFields are the Accept-Encoding values browsers and curl send, as
+// sent, with the codings they name: all weights 1, no "*", no identity.
+// Recognising them saves a hit the scan of the field.
+var commonFields = [...]struct {
+	field   string
+	codings uint8
+}{
+	{"gzip, deflate, br, zstd", bitGzip | bitDeflate | bitBr | bitZstd}, // Chrome, Edge, Firefox
+	{"gzip, deflate, br", bitGzip | bitDeflate | bitBr},                 // Safari, older browsers
+	{"deflate, gzip, br, zstd", bitGzip | bitDeflate | bitBr | bitZstd}, // curl --compressed
+	{"gzip, deflate", bitGzip | bitDeflate},
+	{"gzip", bitGzip},
+}
+
+const (
+	bitGzip = 1 << iota
+	bitDeflate
+	bitBr
+	bitZstd
+)
+
+// bit is a coding's in commonFields, 0 for another; offered names are
+// compared as they are, lower case.
+func bit(name string) uint8 {
+	switch name {
+	case "gzip", "x-gzip":
+		return bitGzip
+	case "deflate":
+		return bitDeflate
+	case "br":
+		return bitBr
+	case "zstd":
+		return bitZstd
+	}
+	return 0
+}
+
+// common sets w for a field that is one of commonFields, and reports
+// whether it was.
+func (w *weights) common(line string, offered []string) bool {
+	for i := range commonFields {
+		f := &commonFields[i]
+		if line != f.field {
 			continue
 		}
-		switch {
-		case coding == "*":
-			if w.star < 0 {
-				w.star = q
+		for k, name := range offered {
+			if bit(name)&f.codings != 0 {
+				w.q[k] = 1000
 			}
-		case strings.EqualFold(coding, "identity"):
-			if w.ident < 0 {
-				w.ident = q
-			}
-		case w.named(coding) < 0 && w.n < maxNamed:
-			w.names[w.n], w.q[w.n] = coding, q
-			w.n++
 		}
+		return true
 	}
+	return false
 }
 
-// canonical maps the aliases RFC 9110 §8.4.1 defines to their names.
-func canonical(coding string) string {
+// same reports whether two content-coding names are one coding: equal but
+// for case, or "x-gzip" and "gzip", "x-compress" and "compress" (RFC 9110
+// §8.4.1). Names as clients send them are lower case, so the first test
+// usually answers.
+func same(a, b string) bool {
 	switch {
-	case strings.EqualFold(coding, "x-gzip"):
-		return "gzip"
-	case strings.EqualFold(coding, "x-compress"):
-		return "compress"
+	case a == b:
+		return true
+	case len(a) == len(b):
+		return strings.EqualFold(a, b)
+	case len(a) == len(b)+2:
+		return xAlias(a, b)
+	case len(b) == len(a)+2:
+		return xAlias(b, a)
 	}
-	return coding
+	return false
 }
 
-func (w *Encodings) named(coding string) int {
-	for i := range w.n {
-		if strings.EqualFold(w.names[i], coding) {
-			return i
-		}
-	}
-	return -1
+// xAlias reports whether long is "x-" and short, for the two codings that
+// have such an alias.
+func xAlias(long, short string) bool {
+	return (long[0] == 'x' || long[0] == 'X') && long[1] == '-' && strings.EqualFold(long[2:], short) &&
+		(strings.EqualFold(short, "gzip") || strings.EqualFold(short, "compress"))
 }
 
-// Of returns the weight of a content-coding other than identity: its own
-// q-value, else that of "*", else 0 (not acceptable).
-func (w *Encodings) Of(coding string) int {
-	if i := w.named(canonical(coding)); i >= 0 {
+func (w *weights) of(i int) int {
+	if w.q[i] >= 0 {
 		return w.q[i]
 	}
 	return max(w.star, 0)
 }
 
-// Identity returns the weight of identity, and whether the request named it
-// (or "*"). Identity not named stays acceptable, but only as the last
-// resort.
-func (w *Encodings) Identity() (q int, named bool) {
+func (w *weights) identity() (q int, named bool) {
 	switch {
 	case w.ident >= 0:
 		return w.ident, true
@@ -102,38 +217,17 @@ func (w *Encodings) Identity() (q int, named bool) {
 	return 0, false
 }
 
-// Choose picks which of offered, content-codings in the server's order of
-// preference, to send; -1 is identity (RFC 9110 §12.5.3):
-//   - no field, or an empty one: identity;
-//   - the highest weight wins; a tie goes to the earlier offered coding, and
-//     between a coding and identity to the coding; identity not named is the
-//     last resort ("gzip;q=0.5" alone still gets gzip);
-//   - nothing acceptable, identity refused too: identity, not a 406, as
-//     RFC 9110 §12.5.3 allows.
-func (w *Encodings) Choose(offered []string) int {
-	if !w.present {
-		return -1
+// params reads what follows a member's coding: nothing but whitespace, or
+// its parameters after a ";". ok is false for anything else ("gzip foo").
+func params(rest string) (q int, ok bool) {
+	rest = strings.TrimLeft(rest, " \t")
+	if rest == "" {
+		return 1000, true
 	}
-	best, bestQ := -1, 0
-	for i, c := range offered {
-		if q := w.Of(c); q > bestQ {
-			best, bestQ = i, q
-		}
+	if rest[0] != ';' {
+		return 0, false
 	}
-	if q, named := w.Identity(); named && q > bestQ {
-		return -1
-	}
-	return best
-}
-
-// Accepts reports whether coding may be sent: weighed above zero, or
-// identity not refused.
-func (w *Encodings) Accepts(coding string) bool {
-	if strings.EqualFold(coding, "identity") || coding == "" {
-		q, named := w.Identity()
-		return !named || q > 0
-	}
-	return w.present && w.Of(coding) > 0
+	return qvalue(rest[1:])
 }
 
 // qvalue reads the weight from a member's parameters (";q=0.5"), in
