@@ -9,7 +9,9 @@
 # killed by PID at the end. ROUNDS rounds (default 3) alternate floor and
 # example, DURATION each (default 5s), with THREADS wrk threads (default 1,
 # leaving the other core of a 2-core machine to the server) and CONNS
-# connections (default 32). wrk is installed with apt-get when missing.
+# connections (default 32). ACCEPT (default none) is the Accept-Encoding
+# every request sends, e.g. "gzip, br": the floor then serves the coding the
+# example's hit sent, precompressed. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
@@ -23,6 +25,9 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-32}
+ACCEPT=${ACCEPT:-}
+ae=()
+[[ -n $ACCEPT ]] && ae=(-H "Accept-Encoding: $ACCEPT")
 
 if ! command -v wrk >/dev/null; then
 	echo "installing wrk" >&2
@@ -73,13 +78,14 @@ waitfor "$ex" # the first request renders and stores /
 
 flPort=$(freeport)
 while [[ $flPort == "$exPort" ]]; do flPort=$(freeport); done
-"$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" 2>"$tmp/floor.log" &
+curl -fso /dev/null "${ae[@]}" "$ex" # the first request in this coding, when it is a miss
+"$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
 pids+=($!)
 fl="http://127.0.0.1:$flPort/"
 waitfor "$fl"
 
-echo "example: $(curl -fsD - -o /dev/null "$ex" | grep -i '^x-cache' | tr -d '\r')," \
-	"$(curl -fs "$ex" | wc -c) bytes; floor: $(curl -fs "$fl" | wc -c) bytes"
+echo "example: $(curl -fsD - -o /dev/null "${ae[@]}" "$ex" | grep -iE '^(x-cache|content-encoding)' | tr -d '\r' | paste -sd' ')," \
+	"$(curl -fs "${ae[@]}" "$ex" | wc -c) bytes; floor: $(curl -fs "${ae[@]}" "$fl" | wc -c) bytes (Accept-Encoding: ${ACCEPT:-none})"
 echo "load before: $(uptime)"
 
 declare -A results
@@ -87,7 +93,7 @@ for r in $(seq "$ROUNDS"); do
 	for c in floor example; do
 		url=$fl
 		[[ $c == example ]] && url=$ex
-		rps=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$url" | awk '/^Requests\/sec:/ {print $2}')
+		rps=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url" | awk '/^Requests\/sec:/ {print $2}')
 		echo "round $r $c: $rps req/s"
 		results[$c]+="$rps "
 	done

@@ -28,9 +28,10 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18081", "address to listen on")
 	from := flag.String("from", "http://127.0.0.1:8080/", "URL whose cached response is served")
+	accept := flag.String("accept", "", "Accept-Encoding to fetch it with: the floor then serves that coding's bytes")
 	flag.Parse()
 
-	header, body, err := fetch(*from)
+	header, body, err := fetch(*from, *accept)
 	if err != nil {
 		log.Fatalf("floor: %v", err)
 	}
@@ -54,8 +55,16 @@ func main() {
 
 // fetch gets url once and returns the header to replay and the body. It
 // insists on a gincache hit, so the floor serves the hit's bytes.
-func fetch(url string) (http.Header, []byte, error) {
-	resp, err := http.Get(url)
+func fetch(url, accept string) (http.Header, []byte, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if accept != "" {
+		req.Header.Set("Accept-Encoding", accept)
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}} // the bytes as sent
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
