@@ -225,16 +225,24 @@ func codingETag(identity, coding string) string {
 // decoded when its handler set a Content-Encoding of its own. h, the
 // response's live header, gets Vary: Accept-Encoding too. It returns why
 // the entry must not be stored, or "".
-func (c *Cache) encodeEntry(e *Entry, h, snap http.Header) string {
+//
+// On a SharedCache route (shared) the upstream's coding is negotiated only
+// when its response varies on Accept-Encoding; otherwise it is stored and
+// sent as it came, as before.
+func (c *Cache) encodeEntry(e *Entry, h, snap http.Header, shared bool) string {
 	if len(snap["Content-Encoding"]) > 0 {
 		return "" // middleware outside the route compresses: stored identity
 	}
 	switch {
+	case changed(h, snap, "Content-Encoding") && shared:
+		if !listHas(e.Header["Vary"], "Accept-Encoding") || !keepHandlerCoding(e, true) {
+			return ""
+		}
 	case changed(h, snap, "Content-Encoding"):
 		if !keepHandlerCoding(e, changed(h, snap, "Etag")) {
 			return "content-encoding"
 		}
-	case c.cfg.compression != nil && c.cfg.compression.compressible(h, e.Body):
+	case c.cfg.compression != nil && c.cfg.compression.compressible(e.Header, e.Body):
 		if !c.cfg.compression.compressEntry(e) {
 			return ""
 		}
@@ -247,4 +255,19 @@ func (c *Cache) encodeEntry(e *Entry, h, snap http.Header) string {
 		}
 	}
 	return ""
+}
+
+// originETag is the entity-tag the origin gave e's representation: the
+// identity's, for an entry the cache compressed itself (its ETag is then
+// derived from it), e's own otherwise. A SharedCache route revalidates with
+// it (RFC 9111 §4.3.1).
+func originETag(e *Entry) string {
+	if len(e.Codings) == 0 || e.ETag == "" {
+		return e.ETag
+	}
+	id := e.Codings[len(e.Codings)-1]
+	if id.Name == "identity" && e.ETag == codingETag(id.ETag, strings.ToLower(e.Header.Get("Content-Encoding"))) {
+		return id.ETag
+	}
+	return e.ETag
 }

@@ -387,3 +387,35 @@ func TestSharedUpstreamCoding(t *testing.T) {
 		t.Errorf("revalidation If-None-Match = %q; want the upstream's \"up\"", got)
 	}
 }
+
+// TestSharedCompressesIdentity: with WithCompression a SharedCache route
+// compresses an upstream's identity response when it stores it, unless the
+// upstream said no-transform (RFC 9110 §7.7); it revalidates with the
+// upstream's own ETag, and a 304 keeps every coding (RFC 9111 §4.3.4).
+func TestSharedCompressesIdentity(t *testing.T) {
+	body := bigPage(4 << 10)
+	newEnvC := func(t *testing.T, cc string) (*env, *origin) {
+		var o *origin
+		e := newEnv(t, sharedPolicy, func(c *gin.Context) { o.handle(c) }, gincache.WithCompression(gincache.Compression{}))
+		o = newOrigin(e.clock, http.StatusOK, body, "Cache-Control", cc, "Etag", `"up"`, "Content-Type", "text/html")
+		return e, o
+	}
+	e, o := newEnvC(t, "max-age=60")
+	e.play([]step{
+		{hdr: []string{"Accept-Encoding", browser}, runs: 1, checks: []check{hasHeader("Content-Encoding", "br"), hasHeader("Etag", `"up-br"`), hasHeader("Vary", "Accept-Encoding")}},
+		{hdr: []string{"Accept-Encoding", "gzip"}, runs: 1, checks: []check{hasHeader("X-Cache", xHitValue), hasHeader("Content-Encoding", "gzip"), hasHeader("Etag", `"up-gzip"`)}},
+		{runs: 1, checks: []check{hasHeader("X-Cache", xHitValue), noHeader("Content-Encoding"), hasHeader("Etag", `"up"`), hasBody(body)}},
+		{advance: 2 * time.Minute, hdr: []string{"Accept-Encoding", browser}, runs: 2, checks: []check{hasStatus(200), hasHeader("Content-Encoding", "br"), hasHeader("Etag", `"up-br"`)}},
+		{hdr: []string{"Accept-Encoding", "gzip"}, runs: 2, checks: []check{hasHeader("X-Cache", xHitValue), hasHeader("Content-Encoding", "gzip")}},
+	})
+	if got := o.last(t).Get("If-None-Match"); got != `"up"` {
+		t.Errorf("revalidation If-None-Match = %q; want the upstream's \"up\"", got)
+	}
+	e, _ = newEnvC(t, "max-age=60, no-transform")
+	e.play([]step{
+		{hdr: []string{"Accept-Encoding", browser}, runs: 1, checks: []check{noHeader("Content-Encoding"), hasHeader("Etag", `"up"`)}},
+		{hdr: []string{"Accept-Encoding", browser}, runs: 1, checks: []check{hasHeader("X-Cache", xHitValue), noHeader("Content-Encoding")}},
+	})
+}
+
+const browser = "gzip, deflate, br, zstd"

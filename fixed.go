@@ -144,7 +144,7 @@ func (m fixedMode) settle(x rendered) settled {
 				LastModified: o.lastModified,
 				StoredAt:     now,
 			}
-			if reason := rt.c.encodeEntry(e, h, x.snap); reason != "" {
+			if reason := rt.c.encodeEntry(e, h, x.snap, false); reason != "" {
 				o.detail = reason
 				rt.c.observe(x.gc, EventUncacheable, reason, 0)
 				m.cacheControl(h, x.snap, x.status)

@@ -275,8 +275,8 @@ func (m sharedMode) forward(gc *gin.Context, p plan) (*http.Request, time.Time) 
 
 // setValidators makes h a conditional request for e (RFC 9111 §4.3.1).
 func setValidators(h http.Header, e *Entry) {
-	if e.ETag != "" {
-		h["If-None-Match"] = []string{e.ETag}
+	if tag := originETag(e); tag != "" {
+		h["If-None-Match"] = []string{tag}
 	}
 	if lm, ok := e.Header["Last-Modified"]; ok {
 		h["If-Modified-Since"] = lm
@@ -333,9 +333,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 		return o
 	}
 	e.Header = sharedHeader(h, x.snap, cc)
-	if changed(h, x.snap, "Content-Encoding") && listHas(e.Header["Vary"], "Accept-Encoding") && len(x.snap["Content-Encoding"]) == 0 {
-		keepHandlerCoding(e, true) // stored once, decoded for the clients that do not take it (coding.go)
-	}
+	rt.c.encodeEntry(e, h, x.snap, true) // one entry for every coding (coding.go)
 	if err := m.store(x.gc, x.req, x.key, e, ttl, x.index); err != nil {
 		o.detail = "store-error"
 		return o
@@ -504,7 +502,8 @@ func (m sharedMode) drop(req *http.Request, key string, index *Entry) {
 func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time) (e *Entry, ok bool) {
 	rt := m.rt
 	tag := normalizeETag(h.Get("Etag"))
-	if tag != "" && old.ETag != "" && opaqueTag(tag) != opaqueTag(old.ETag) {
+	origin := originETag(old)
+	if tag != "" && origin != "" && opaqueTag(tag) != opaqueTag(origin) {
 		return nil, false
 	}
 	now := rt.c.cfg.now()
@@ -516,6 +515,9 @@ func (m sharedMode) updatedBy304(old *Entry, h, snap http.Header, sent time.Time
 	}
 	if _, ok := dateOf(h); !ok || !changed(h, snap, "Date") { // RFC 9110 §6.6.1
 		merged["Date"] = []string{now.UTC().Format(http.TimeFormat)}
+	}
+	if origin != old.ETag { // compressed here: the stored coding keeps its own tag
+		merged["Etag"] = old.Header["Etag"]
 	}
 	for _, k := range responseDirectives(merged).privateFields { // §5.2.2.7: never stored
 		delete(merged, k)
