@@ -14,7 +14,10 @@
 // 120 s), so static files behind an origin that sends no Cache-Control are
 // not fetched on every request. Set -heuristic 0 to store only what the
 // upstream says may be stored for a time. CDN-Cache-Control (RFC 9213) is
-// obeyed and kept at the proxy unless -forward-cdn-cache-control.
+// obeyed and kept at the proxy unless -forward-cdn-cache-control. Text
+// responses are compressed once when stored (br and gzip, -compress; an
+// upstream's no-transform is respected) and an upstream's own gzip is kept
+// once for every client, decoded for those that do not take it.
 package main
 
 import (
@@ -39,6 +42,7 @@ func main() {
 	keep := flag.Duration("keep", defaultKeep, "longest a response is kept, fresh or stale (stale ones with a validator wait to be revalidated)")
 	heuristic := flag.Float64("heuristic", defaultHeuristic, "heuristic lifetime for responses without one, as a fraction of the time since Last-Modified (RFC 9111 §4.2.2); 0: none")
 	forwardCDN := flag.Bool("forward-cdn-cache-control", false, "send the upstream's CDN-Cache-Control on to clients (a CDN in front of this proxy); by default the proxy, the edge it targets, keeps it (RFC 9213)")
+	compress := flag.Bool("compress", true, "compress text responses once when storing them (br, gzip), served by Accept-Encoding")
 	quiet := flag.Bool("quiet", false, "do not log requests")
 	flag.Parse()
 
@@ -56,7 +60,11 @@ func main() {
 	if *quiet {
 		logf = func(string, ...any) {}
 	}
-	cache := gincache.New(store)
+	var opts []gincache.Option
+	if *compress {
+		opts = append(opts, gincache.WithCompression(gincache.Compression{}))
+	}
+	cache := gincache.New(store, opts...)
 	policy := proxyPolicy(*keep, *heuristic, *forwardCDN)
 	srv := &http.Server{
 		Addr:              *addr,
