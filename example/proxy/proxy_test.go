@@ -1,10 +1,13 @@
 package main
 
 import (
+	"compress/gzip"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/andybalholm/brotli"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -123,6 +126,23 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("CDN-Cache-Control", "max-age=600")
 		h.Set("Cache-Control", "no-cache")
 		_, _ = io.WriteString(w, "edge")
+	case "/text": // an identity page worth compressing: the proxy compresses it once
+		h.Set("Cache-Control", "max-age=60")
+		h.Set("Content-Type", "text/html")
+		h.Set("Etag", `"text"`)
+		_, _ = io.WriteString(w, bigText)
+	case "/gzipped": // gzip for the clients that take it, as many origins do
+		h.Set("Cache-Control", "max-age=60")
+		h.Set("Content-Type", "text/html")
+		h.Set("Vary", "Accept-Encoding")
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			h.Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			_, _ = io.WriteString(zw, bigText)
+			_ = zw.Close()
+			return
+		}
+		_, _ = io.WriteString(w, bigText)
 	case "/static": // a file served with a Last-Modified and no lifetime, as many origins do
 		h.Set("Last-Modified", u.now().Add(-100*time.Hour).UTC().Format(http.TimeFormat))
 		_, _ = io.WriteString(w, "static")
@@ -181,7 +201,7 @@ func newRig(t *testing.T, open func(*storetest.Clock) gincache.Store) *rig {
 	origin := httptest.NewServer(up)
 	t.Cleanup(origin.Close)
 	target, _ := url.Parse(origin.URL)
-	cache := gincache.New(open(clock), gincache.WithClock(clock.Now), gincache.WithMaxBodySize(4096))
+	cache := gincache.New(open(clock), gincache.WithClock(clock.Now), gincache.WithMaxBodySize(4096), gincache.WithCompression(gincache.Compression{}))
 	proxy := httptest.NewServer(newProxy(cache, proxyPolicy(defaultKeep, defaultHeuristic, false), target, t.Logf, 4096))
 	t.Cleanup(proxy.Close)
 	return &rig{t: t, clock: clock, up: up, proxy: proxy}
@@ -507,4 +527,65 @@ func TestProxyDefaults(t *testing.T) {
 	if p := proxyPolicy(defaultKeep, defaultHeuristic, false); p.Validate() != nil || p.HeuristicFreshness != 0.1 {
 		t.Errorf("the default policy %+v: want a valid one with a heuristic of 0.1", p)
 	}
+}
+
+var bigText = strings.Repeat("<p>a paragraph of text the proxy stores compressed</p>\n", 60)
+
+// TestProxyCompression: through the real proxy, an identity upstream page is
+// stored compressed once and each client gets the coding it asks for; an
+// upstream's own gzip, varying on Accept-Encoding, is stored once and
+// decoded for the clients without gzip (RFC 9110 §12.5.3).
+func TestProxyCompression(t *testing.T) {
+	eachStore(t, func(t *testing.T, r *rig) {
+		for _, path := range []string{"/text", "/gzipped"} {
+			first := "br"
+			if path == "/gzipped" {
+				first = "gzip" // the upstream's
+			}
+			for i, tc := range []struct{ accept, coding string }{
+				{"gzip, deflate, br, zstd", first}, {"gzip", "gzip"}, {"", ""}, {"br", map[string]string{"/text": "br", "/gzipped": ""}[path]},
+			} {
+				hdr := []string{}
+				if tc.accept != "" {
+					hdr = []string{"Accept-Encoding", tc.accept}
+				}
+				res, body := r.get(path, hdr...)
+				wantHeader(t, res, "Content-Encoding", tc.coding)
+				wantHeader(t, res, "Vary", "Accept-Encoding")
+				if i > 0 {
+					wantHeader(t, res, "X-Cache", "HIT from Server")
+				}
+				if got := decode(t, tc.coding, body); got != bigText {
+					t.Errorf("%s, Accept-Encoding %q: body does not decode to the page", path, tc.accept)
+				}
+			}
+			r.wantUpstream(path, 1)
+		}
+	})
+}
+
+func decode(t *testing.T, coding, body string) string {
+	t.Helper()
+	switch coding {
+	case "":
+		return body
+	case "gzip":
+		zr, err := gzip.NewReader(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	case "br":
+		b, err := io.ReadAll(brotli.NewReader(strings.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	t.Fatalf("coding %q", coding)
+	return ""
 }
