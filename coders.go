@@ -17,7 +17,7 @@ import (
 // kilobytes, which a miss should not pay each time.
 type coder struct {
 	encode func([]byte) ([]byte, error) // nil: decoded only (a handler's own coding)
-	decode func([]byte) ([]byte, error)
+	decode func(b []byte, size int) ([]byte, error) // size: the decoded length expected, 0 unknown
 }
 
 // maxDecoded bounds what a decode may produce: a stored body decodes to at
@@ -62,7 +62,7 @@ func gzipEncode(b []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func gzipDecode(b []byte) ([]byte, error) {
+func gzipDecode(b []byte, size int) ([]byte, error) {
 	r, _ := gzipReaders.Get().(*gzip.Reader)
 	var err error
 	if r == nil {
@@ -74,7 +74,7 @@ func gzipDecode(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	defer gzipReaders.Put(r)
-	return readAll(r, len(b))
+	return readAll(r, size, len(b))
 }
 
 func brEncode(b []byte) ([]byte, error) {
@@ -92,13 +92,13 @@ func brEncode(b []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func brDecode(b []byte) ([]byte, error) {
+func brDecode(b []byte, size int) ([]byte, error) {
 	r := brReaders.Get().(*brotli.Reader)
 	defer brReaders.Put(r)
 	if err := r.Reset(bytes.NewReader(b)); err != nil {
 		return nil, err
 	}
-	return readAll(r, len(b))
+	return readAll(r, size, len(b))
 }
 
 // zstd's encoder and decoder are safe for concurrent use through EncodeAll
@@ -120,24 +120,29 @@ func zstdEncode(b []byte) ([]byte, error) {
 	return zstdEnc.EncodeAll(b, make([]byte, 0, len(b)/4+64)), nil
 }
 
-func zstdDecode(b []byte) ([]byte, error) {
+func zstdDecode(b []byte, size int) ([]byte, error) {
 	zstdOnce.Do(zstdInit)
-	return zstdDec.DecodeAll(b, nil)
+	return zstdDec.DecodeAll(b, make([]byte, 0, size))
 }
 
-func deflateDecode(b []byte) ([]byte, error) {
+func deflateDecode(b []byte, size int) ([]byte, error) {
 	r, err := zlib.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return readAll(r, len(b))
+	return readAll(r, size, len(b))
 }
 
-// readAll reads r to its end, up to maxDecoded bytes.
-func readAll(r io.Reader, hint int) ([]byte, error) {
+// readAll reads r to its end, up to maxDecoded bytes, into a buffer of the
+// size expected (or four times the coded size) and bytes.MinRead more,
+// which ReadFrom needs free to see the end without growing.
+func readAll(r io.Reader, size, coded int) ([]byte, error) {
+	if size <= 0 {
+		size = coded * 4
+	}
 	var out bytes.Buffer
-	out.Grow(min(hint*4, maxDecoded))
+	out.Grow(min(size, maxDecoded) + bytes.MinRead)
 	n, err := out.ReadFrom(io.LimitReader(r, maxDecoded+1))
 	if err != nil {
 		return nil, err

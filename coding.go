@@ -68,11 +68,15 @@ func choose(req *http.Request, e *Entry, outer bool) (s sending, err error) {
 	c := e.Codings[pick]
 	s = sending{coding: c.Name, etag: c.ETag, body: c.Body, size: c.Size}
 	if s.body == nil && c.Size > 0 && req.Method != http.MethodHead {
-		dec := coders[primary]
+		from, coded := primary, e.Body
+		if g := codingIndex(e, "gzip"); g >= 0 && e.Codings[g].Body != nil {
+			from, coded = "gzip", e.Codings[g].Body // inflating is several times cheaper than decoding br
+		}
+		dec := coders[from]
 		if dec == nil {
 			return s, errBadCoding
 		}
-		if s.body, err = dec.decode(e.Body); err == nil && len(s.body) != c.Size {
+		if s.body, err = dec.decode(coded, c.Size); err == nil && len(s.body) != c.Size {
 			err = errBadCoding
 		}
 	}

@@ -162,7 +162,7 @@ func keepHandlerCoding(e *Entry, handlerETag bool) bool {
 	if c == nil || len(e.Header["Content-Encoding"]) != 1 || strings.Contains(name, ",") {
 		return false
 	}
-	identity, err := c.decode(e.Body)
+	identity, err := c.decode(e.Body, 0)
 	if err != nil {
 		return false // a body that is not what it says it is
 	}
