@@ -16,7 +16,7 @@ import (
 // Writers and readers are pooled: a gzip writer alone allocates hundreds of
 // kilobytes, which a miss should not pay each time.
 type coder struct {
-	encode func([]byte) ([]byte, error) // nil: decoded only (a handler's own coding)
+	encode func([]byte) ([]byte, error)             // nil: decoded only (a handler's own coding)
 	decode func(b []byte, size int) ([]byte, error) // size: the decoded length expected, 0 unknown
 }
 

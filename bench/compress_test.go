@@ -309,4 +309,3 @@ func testRedisMemory(t *testing.T, html, js []byte) {
 		}
 	}
 }
-
