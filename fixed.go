@@ -189,6 +189,7 @@ func (m fixedMode) unstorable(x rendered, cacheable bool) string {
 // unless the handler set its own; no-store for a NoStore policy's others.
 func (m fixedMode) cacheControl(h, snap http.Header, status int) {
 	rt := m.rt
+	rt.setCDN(h, snap, status)
 	switch {
 	case changed(h, snap, "Cache-Control"):
 	case rt.c.cfg.statuses[status]:

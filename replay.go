@@ -111,4 +111,5 @@ func (rt *route) setCacheControl(h, stored http.Header) {
 	if _, ok := stored["Cache-Control"]; !ok && rt.cc != nil {
 		h["Cache-Control"] = rt.cc
 	}
+	rt.cdn.replay(h, stored)
 }
