@@ -47,6 +47,7 @@ type config struct {
 	coalesceWait   time.Duration
 	refreshTimeout time.Duration
 	scheme         func(*http.Request) string // nil: the connection's (TLS or not)
+	softPurge      bool                       // purges mark entries stale (softpurge.go)
 }
 
 func defaultConfig() config {
