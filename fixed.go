@@ -69,10 +69,11 @@ func (m fixedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 }
 
 // lifetime is the policy's ServerTTL, or the entry's own when its handler
-// gave it one (StoreFor).
+// gave it one (StoreFor) or a soft purge ended it, never longer than the
+// policy lets a handler make it (a soft purge must not revive an entry).
 func (m fixedMode) lifetime(e *Entry) time.Duration {
 	if e.Lifetime > 0 {
-		return e.Lifetime
+		return min(e.Lifetime, max(m.rt.p.MaxServerTTL, m.rt.p.ServerTTL))
 	}
 	return m.rt.p.ServerTTL
 }
