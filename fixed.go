@@ -132,6 +132,7 @@ func (m fixedMode) settle(x rendered) settled {
 	if says.hasMaxAge && o.cacheable && !changed(h, x.snap, "Cache-Control") {
 		h["Cache-Control"] = rt.clientCacheControl(says, lifetime) // stored with the response
 	}
+	rt.setSurrogateKeys(x.gc, h, x.snap, o.cacheable) // surrogate.go: stored with the response
 	if x.store {
 		if reason != "" {
 			o.detail = reason
@@ -159,6 +160,7 @@ func (m fixedMode) settle(x rendered) settled {
 		}
 	}
 	m.cacheControl(h, x.snap, x.status)
+	rt.c.stripSurrogateKeys(x.req, h)
 	return o
 }
 

@@ -48,6 +48,8 @@ type config struct {
 	refreshTimeout time.Duration
 	scheme         func(*http.Request) string // nil: the connection's (TLS or not)
 	softPurge      bool                       // purges mark entries stale (softpurge.go)
+	surrogate      surrogateConfig            // WithSurrogateKeys (surrogate.go)
+	cdnPurge       CDNPurge                   // WithCDNPurge (cdnpurge.go)
 }
 
 func defaultConfig() config {

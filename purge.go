@@ -40,9 +40,12 @@ func (c *Cache) Purge(ctx context.Context, keys ...string) error {
 
 // PurgeTags deletes every entry stored with any of tags (see Tag and
 // Policy.Tags). It returns ErrTagsUnsupported when the store keeps no tags.
+// With WithCDNPurge the tags then go to the CDN purgers, in the
+// background; with WithSoftPurge the entries are marked stale instead.
 func (c *Cache) PurgeTags(ctx context.Context, tags ...string) error {
 	tg, ok := c.store.(Tagger)
 	if !ok {
+		c.fanOutTags(tags) // nothing here is tagged: the CDN's copies are
 		return ErrTagsUnsupported
 	}
 	ctx, cancel := withDeadline(ctx)
@@ -51,7 +54,11 @@ func (c *Cache) PurgeTags(ctx context.Context, tags ...string) error {
 	for i, t := range tags {
 		full[i] = c.cfg.prefix + t
 	}
-	return c.softPurgeTags(ctx, tg, full...)
+	err := c.softPurgeTags(ctx, tg, full...)
+	if err == nil {
+		c.fanOutTags(tags) // cdnpurge.go: after the store, or the CDN would fetch the old page again
+	}
+	return err
 }
 
 // PurgeURL deletes every stored response for rawURL's host and path,
@@ -64,7 +71,11 @@ func (c *Cache) PurgeURL(ctx context.Context, rawURL string) error {
 		return err
 	}
 	req := &http.Request{Host: u.Host, URL: u}
-	return c.purgePath(ctx, req, true)
+	if err := c.purgePath(ctx, req, true); err != nil {
+		return err
+	}
+	c.fanOutURL(rawURL) // cdnpurge.go
+	return nil
 }
 
 // purgePath drops what is stored for req's host and path; soft: as

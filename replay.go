@@ -80,6 +80,7 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	for k, v := range e.Header { // RFC 9111 §4, multi-valued fields kept whole: every value, as stored
 		h[k] = v
 	}
+	rt.c.stripSurrogateKeys(req, h)
 	rt.setCacheControl(h, e.Header)
 	h["Age"], h[headerCacheStatus], h[headerXCache] = ageValue, status, xHitServer
 	w.WriteHeader(e.Status)
