@@ -187,7 +187,7 @@ func TestCDNPurgeSlowCDN(t *testing.T) {
 	if err := c.PurgeTags(context.Background(), "a"); err != nil {
 		t.Fatal(err)
 	}
-	<-cdn.got // the worker is in the CDN's hands, which hold it
+	<-cdn.got                                // the worker is in the CDN's hands, which hold it
 	for _, tag := range []string{"b", "c"} { // b waits in the queue, c finds it full
 		if err := c.PurgeTags(context.Background(), tag); err != nil {
 			t.Fatal(err)
