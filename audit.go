@@ -73,6 +73,9 @@ func (r Report) WriteTo(w io.Writer) (int64, error) {
 			case rr.Policy.SharedCache:
 				cc = "(the response's own: SharedCache)"
 			}
+			if name, v := rr.Policy.CDNCacheControl(); name != "" {
+				cc += " (" + name + ": " + v + ")" // RFC 9213: the CDN's own
+			}
 			if rr.Policy.ServerTTL > 0 {
 				ttl = rr.Policy.ServerTTL.String()
 			}

@@ -24,6 +24,7 @@ type Cache struct {
 	chainsMu   sync.Mutex                         // serialises writers of chains
 	bounded    bool                               // the store bounds its own calls (Bounded)
 	borrow     bool                               // the store's Get keeps no key (KeyBorrower)
+	cdn        *cdnFanout                         // WithCDNPurge's workers; nil: none (cdnpurge.go)
 }
 
 // New returns a Cache that keeps responses in store. It panics on a nil
@@ -40,6 +41,7 @@ func New(store Store, opts ...Option) *Cache {
 	c.versionLog = errorLog{logger: c.cfg.logger, every: errorLogInterval, msg: "gincache: Policy.Version failed; serving as if it had no version"}
 	_, c.bounded = store.(Bounded)
 	_, c.borrow = store.(KeyBorrower)
+	c.cdn = startCDN(c.cfg.cdnPurge, c.cfg.logger)
 	return c
 }
 
@@ -61,6 +63,11 @@ type Stats struct {
 	// VersionErrors counts the calls of a Policy.Version that failed; each
 	// request was served as if the policy had no Version (fail open).
 	VersionErrors uint64
+	// CDNPurges counts the purges sent to a CDN purger (WithCDNPurge), one
+	// per purger; CDNPurgeRetries the failed attempts that were retried,
+	// CDNPurgeFailures the purges given up after their last attempt, and
+	// CDNPurgeDrops those never sent, their queue full or the Cache closed.
+	CDNPurges, CDNPurgeRetries, CDNPurgeFailures, CDNPurgeDrops uint64
 }
 
 // counters are the Stats, by EventKind, and the store faults.
@@ -86,7 +93,7 @@ func (c *Cache) Stats() Stats {
 		StoreErrors: c.stats.storeErrors.Load(),
 
 		VersionErrors: c.stats.versionErrors.Load(),
-	}
+	}.withCDN(c.cdn)
 }
 
 // get looks key up within the store deadline (every store call has a deadline). Any error

@@ -69,10 +69,11 @@ func (m fixedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 }
 
 // lifetime is the policy's ServerTTL, or the entry's own when its handler
-// gave it one (StoreFor).
+// gave it one (StoreFor) or a soft purge ended it, never longer than the
+// policy lets a handler make it (a soft purge must not revive an entry).
 func (m fixedMode) lifetime(e *Entry) time.Duration {
 	if e.Lifetime > 0 {
-		return e.Lifetime
+		return min(e.Lifetime, max(m.rt.p.MaxServerTTL, m.rt.p.ServerTTL))
 	}
 	return m.rt.p.ServerTTL
 }
@@ -131,6 +132,7 @@ func (m fixedMode) settle(x rendered) settled {
 	if says.hasMaxAge && o.cacheable && !changed(h, x.snap, "Cache-Control") {
 		h["Cache-Control"] = rt.clientCacheControl(says, lifetime) // stored with the response
 	}
+	rt.setSurrogateKeys(x.gc, h, x.snap, o.cacheable) // surrogate.go: stored with the response
 	if x.store {
 		if reason != "" {
 			o.detail = reason
@@ -164,6 +166,7 @@ func (m fixedMode) settle(x rendered) settled {
 		}
 	}
 	m.cacheControl(h, x.snap, x.status)
+	rt.c.stripSurrogateKeys(x.req, h)
 	return o
 }
 
@@ -198,6 +201,7 @@ func (m fixedMode) unstorable(x rendered, cacheable bool) string {
 // unless the handler set its own; no-store for a NoStore policy's others.
 func (m fixedMode) cacheControl(h, snap http.Header, status int) {
 	rt := m.rt
+	rt.setCDN(h, snap, status)
 	switch {
 	case changed(h, snap, "Cache-Control"):
 	case rt.c.cfg.statuses[status]:

@@ -19,6 +19,7 @@ type route struct {
 	p             Policy
 	mode          mode         // what the fixed-policy and SharedCache routes decide differently
 	cc            []string     // the policy's Cache-Control; nil on a SharedCache route
+	cdn           cdnField     // the policy's CDN-Cache-Control (cdn.go)
 	vary          []string     // canonical names from Policy.Vary
 	tags          []string     // the policy's tags, prefixed
 	query         *queryFilter // KeyQuery or IgnoreQuery; nil: the query is the client's
@@ -51,13 +52,14 @@ func (c *Cache) Handler(p Policy) gin.HandlerFunc {
 	if err := p.Validate(); err != nil {
 		panic(err.Error())
 	}
-	if p.NoStore && p.ServerTTL == 0 {
+	if p.NoStore && p.ServerTTL == 0 && p.CDN.IsZero() {
 		return NoStore()
 	}
 	rt := &route{
 		c:             c,
 		p:             p,
 		cc:            []string{p.CacheControl()},
+		cdn:           newCDNField(p),
 		vary:          canonicalVary(p.Vary),
 		store:         p.ServerTTL > 0,
 		storeTTL:      p.ServerTTL + max(p.StaleWhileRevalidate, p.StaleIfError),

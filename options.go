@@ -48,6 +48,9 @@ type config struct {
 	refreshTimeout time.Duration
 	scheme         func(*http.Request) string // nil: the connection's (TLS or not)
 	compression    *compression               // nil: stored as rendered (WithCompression)
+	softPurge      bool                       // purges mark entries stale (softpurge.go)
+	surrogate      surrogateConfig            // WithSurrogateKeys (surrogate.go)
+	cdnPurge       CDNPurge                   // WithCDNPurge (cdnpurge.go)
 }
 
 func defaultConfig() config {

@@ -50,6 +50,11 @@ type Policy struct {
 	// StaleIfError is sent as "stale-if-error" (RFC 5861 §4), in whole
 	// seconds; zero omits it.
 	StaleIfError time.Duration
+	// CDN is sent as CDN-Cache-Control (RFC 9213), the policy for the CDN in
+	// front of the application, independent of Cache-Control: e.g. NoCache
+	// for browsers and CDN.MaxAge ten minutes. The zero value sends no such
+	// field, and a CDN follows Cache-Control. See CDNControl.
+	CDN CDNControl
 
 	// ServerTTL is how long the store keeps the response. Zero stores
 	// nothing: the route still gets its
@@ -269,6 +274,7 @@ func (p Policy) Validate() error {
 	if p.Version != nil && p.SharedCache {
 		bad("Version is for fixed policies: a SharedCache route's handler sends its own validators")
 	}
+	p.CDN.validate(p, bad)
 	for _, t := range p.Tags {
 		if t == "" {
 			bad("Tags holds an empty tag")

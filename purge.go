@@ -35,14 +35,17 @@ func (c *Cache) Purge(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
 		full = append(full, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
 	}
-	return c.delete(ctx, full...)
+	return c.softDelete(ctx, full...) // softpurge.go: deletes unless WithSoftPurge
 }
 
 // PurgeTags deletes every entry stored with any of tags (see Tag and
 // Policy.Tags). It returns ErrTagsUnsupported when the store keeps no tags.
+// With WithCDNPurge the tags then go to the CDN purgers, in the
+// background; with WithSoftPurge the entries are marked stale instead.
 func (c *Cache) PurgeTags(ctx context.Context, tags ...string) error {
 	tg, ok := c.store.(Tagger)
 	if !ok {
+		c.fanOutTags(tags) // nothing here is tagged: the CDN's copies are
 		return ErrTagsUnsupported
 	}
 	ctx, cancel := withDeadline(ctx)
@@ -51,7 +54,11 @@ func (c *Cache) PurgeTags(ctx context.Context, tags ...string) error {
 	for i, t := range tags {
 		full[i] = c.cfg.prefix + t
 	}
-	return c.purgeTags(ctx, tg, full...)
+	err := c.softPurgeTags(ctx, tg, full...)
+	if err == nil {
+		c.fanOutTags(tags) // cdnpurge.go: after the store, or the CDN would fetch the old page again
+	}
+	return err
 }
 
 // PurgeURL deletes every stored response for rawURL's host and path,
@@ -64,16 +71,28 @@ func (c *Cache) PurgeURL(ctx context.Context, rawURL string) error {
 		return err
 	}
 	req := &http.Request{Host: u.Host, URL: u}
-	return c.purgePath(ctx, req)
+	if err := c.purgePath(ctx, req, true); err != nil {
+		return err
+	}
+	c.fanOutURL(rawURL) // cdnpurge.go
+	return nil
 }
 
-func (c *Cache) purgePath(ctx context.Context, req *http.Request) error {
+// purgePath drops what is stored for req's host and path; soft: as
+// WithSoftPurge says (an operator's purge), else always deleted (the
+// invalidation after a write).
+func (c *Cache) purgePath(ctx context.Context, req *http.Request, soft bool) error {
 	ctx, cancel := withDeadline(ctx)
 	defer cancel()
-	if tg, ok := c.store.(Tagger); ok {
-		return c.purgeTags(ctx, tg, pathTag(c.cfg.prefix, req))
-	}
 	k := Key(req)
+	switch tg, ok := c.store.(Tagger); {
+	case ok && soft:
+		return c.softPurgeTags(ctx, tg, pathTag(c.cfg.prefix, req))
+	case ok:
+		return c.purgeTags(ctx, tg, pathTag(c.cfg.prefix, req))
+	case soft:
+		return c.softDelete(ctx, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
+	}
 	return c.delete(ctx, c.cfg.prefix+k, c.cfg.prefix+httpsMark+k)
 }
 
@@ -114,7 +133,7 @@ func (c *Cache) invalidateAfter(gc *gin.Context) {
 }
 
 func (c *Cache) invalidate(ctx context.Context, target *http.Request) {
-	if err := c.purgePath(ctx, target); err != nil {
+	if err := c.purgePath(ctx, target, false); err != nil {
 		c.fault("invalidate", pathTag(c.cfg.prefix, target), err)
 	}
 }
@@ -159,7 +178,7 @@ func (c *Cache) PurgeHandler(authorize func(*gin.Context) bool) gin.HandlerFunc 
 		switch {
 		case len(tags) == 0 && len(urls) == 0 && gc.Request.Method == "PURGE":
 			urls = []string{gc.Request.URL.Path}
-			err = c.purgePath(ctx, gc.Request)
+			err = c.purgePath(ctx, gc.Request, true)
 		case len(tags) == 0 && len(urls) == 0:
 			gc.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "give tag or url parameters"})
 			return

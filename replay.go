@@ -97,6 +97,7 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	if outer != nil {
 		h["Content-Encoding"] = outer // it encodes what is written
 	}
+	rt.c.stripSurrogateKeys(req, h)
 	rt.setCacheControl(h, e.Header)
 	h["Age"], h[headerCacheStatus], h[headerXCache] = ageValue, status, xHitServer
 	w.WriteHeader(e.Status)
@@ -128,4 +129,5 @@ func (rt *route) setCacheControl(h, stored http.Header) {
 	if _, ok := stored["Cache-Control"]; !ok && rt.cc != nil {
 		h["Cache-Control"] = rt.cc
 	}
+	rt.cdn.replay(h, stored)
 }

@@ -185,6 +185,9 @@ func hasValidator(e *Entry) bool {
 // §4.2.1), given its parsed Cache-Control.
 func (m sharedMode) freshFor(e *Entry, cc cacheControl) time.Duration {
 	life, _ := freshnessLifetime(e.Status, e.Header, cc, m.rt.p.HeuristicFreshness)
+	if e.Lifetime > 0 { // a soft purge ended it (softpurge.go)
+		life = min(life, e.Lifetime)
+	}
 	return life
 }
 

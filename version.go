@@ -67,6 +67,7 @@ func (rt *route) answerVersion(gc *gin.Context, v version) bool {
 		delete(h, "Last-Modified") // the ETag is there
 	}
 	h["Cache-Control"] = rt.cc // RFC 9110 §15.4.5: what the 200 would send
+	rt.cdn.replay(h, nil)
 	for _, name := range rt.vary {
 		if !listHas(h["Vary"], name) {
 			h.Add("Vary", name)

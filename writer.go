@@ -48,8 +48,13 @@ func (w *bodyWriter) reset(rw gin.ResponseWriter, max int, beforeStream func()) 
 	w.beforeStream = beforeStream
 }
 
-// WriteHeader records the status until the body starts.
+// WriteHeader records the status until the body starts; an interim 1xx
+// goes to the client at once.
 func (w *bodyWriter) WriteHeader(code int) {
+	if interim(code) { // 103 Early Hints: at once, never stored (earlyhints.go)
+		w.sendInterim(code)
+		return
+	}
 	if w.streaming {
 		w.ResponseWriter.WriteHeader(code)
 		return

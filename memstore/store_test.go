@@ -184,3 +184,7 @@ func TestWeigh(t *testing.T) {
 		})
 	}
 }
+
+func TestRewriterConformance(t *testing.T) {
+	storetest.RunRewriter(t, harness())
+}

@@ -38,6 +38,19 @@ func TestTaggerConformance(t *testing.T) {
 	})
 }
 
+// The rewrite suite (gincache's soft purge), on the same three backends.
+func TestRewriterConformance(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		storetest.RunRewriter(t, storetest.Harness{
+			New: func(t *testing.T) gincache.Store {
+				s, _ := b.store(t)
+				return s
+			},
+			Advance: b.advance,
+		})
+	})
+}
+
 func TestLockerConformance(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		storetest.RunLocker(t, storetest.Harness{

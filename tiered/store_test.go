@@ -27,6 +27,7 @@ func TestTierConformance(t *testing.T) {
 	}
 	t.Run("Store", func(t *testing.T) { storetest.Run(t, h) })
 	t.Run("Tagger", func(t *testing.T) { storetest.RunTagger(t, h) })
+	t.Run("Rewriter", func(t *testing.T) { storetest.RunRewriter(t, h) })
 }
 
 // tierFixture is a Store over a local and a remote memstore on clocks of

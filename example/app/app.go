@@ -161,6 +161,19 @@ func New(cache *gincache.Cache, logf func(format string, args ...any), purgeToke
 		c.JSON(http.StatusOK, gin.H{"items": saved.all(), "rendered": time.Now().UTC().Format(time.RFC3339Nano)})
 	})
 
+	// Behind a CDN (RFC 9213): browsers revalidate every time, the CDN keeps
+	// the page ten minutes, and may serve it an hour longer if this
+	// application fails.
+	r.GET("/edge", cache.Handler(gincache.Policy{
+		Public:    true,
+		NoCache:   true,
+		ServerTTL: time.Minute,
+		CDN:       gincache.CDNControl{MaxAge: 10 * time.Minute, StaleIfError: time.Hour},
+		Tags:      []string{"edge"},
+	}), func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"rendered": time.Now().UTC().Format(time.RFC3339Nano)})
+	})
+
 	// A search page keyed by q alone: utm_source, a cache buster or any other
 	// parameter neither splits the cache nor reaches the handler.
 	r.GET("/search", cache.Handler(gincache.Policy{

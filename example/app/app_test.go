@@ -265,3 +265,21 @@ func TestSearchKeyedByQ(t *testing.T) {
 		t.Errorf("GET /search with another parameter: X-Cache %q, body %q; want the stored page", w.Header().Get("X-Cache"), w.Body)
 	}
 }
+
+// The CDN gets its own policy beside the browsers' (RFC 9213 §2).
+func TestEdgeCDNCacheControl(t *testing.T) {
+	r := New(gincache.New(memstore.New()), t.Logf, "")
+	for i, want := range []string{"MISS", "HIT from Server"} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/edge", nil))
+		if got := w.Header().Get("CDN-Cache-Control"); got != "max-age=600, stale-if-error=3600" {
+			t.Errorf("request %d: CDN-Cache-Control = %q", i, got)
+		}
+		if got := w.Header().Get("Cache-Control"); got != "public, no-cache, max-age=0" {
+			t.Errorf("request %d: Cache-Control = %q", i, got)
+		}
+		if got := w.Header().Get("X-Cache"); got != want {
+			t.Errorf("request %d: X-Cache = %q; want %q", i, got, want)
+		}
+	}
+}

@@ -1,0 +1,48 @@
+package gincache
+
+import (
+	"net/http"
+	"reflect"
+)
+
+// interim reports whether code is an interim response that goes to the
+// client at once, before the final one (RFC 9110 §15.2), such as 103 Early
+// Hints (RFC 8297). 101 is not one here: it switches the connection's
+// protocol and is the last response on it.
+func interim(code int) bool {
+	return code >= 100 && code < 200 && code != http.StatusSwitchingProtocols
+}
+
+// maxUnwrap bounds the walk down a chain of wrapped writers.
+const maxUnwrap = 16
+
+// sendInterim sends an interim response straight to the connection, with
+// the header as it is now (net/http writes a 1xx at once when WriteHeader
+// is called with one). It goes around gin's writer and any other wrapper
+// between the cache and the connection, which would take the code for the
+// final status and keep it (gin's does). It is never buffered, stored or
+// replayed, and the final status is still the handler's to choose. An
+// interim response once the final status is fixed, or from a background
+// refresh, has no client to go to and is dropped; so is one written to an
+// httptest.ResponseRecorder, which would record it as the final status.
+func (w *bodyWriter) sendInterim(code int) {
+	if w.committed || w.streaming && w.ResponseWriter.Written() {
+		return // RFC 9110 §15.2: interim responses precede the final one
+	}
+	var rw http.ResponseWriter = w.ResponseWriter
+	for range maxUnwrap {
+		u, ok := rw.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		rw = u.Unwrap()
+	}
+	switch rw.(type) {
+	case *sinkWriter, *bodyWriter:
+		return
+	}
+	if t := reflect.TypeOf(rw); t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "net/http/httptest" {
+		return
+	}
+	rw.WriteHeader(code)
+}
