@@ -305,9 +305,30 @@ func TestHandlerCoding(t *testing.T) {
 			if a.Header().Get("Etag") != b.Header().Get("Etag") || b.Header().Get("Etag") == c.Header().Get("Etag") {
 				t.Errorf("ETags gzip %s, %s, identity %s; want the gzip ones equal, the identity's distinct", a.Header().Get("Etag"), b.Header().Get("Etag"), c.Header().Get("Etag"))
 			}
+			// Generated tags derive from the identity content, as the
+			// cache's own codings' do, not from the gzip bytes a given
+			// compressor produced: the identity's tag is the one an
+			// uncompressed render of the page gets.
+			plain := newStoreEnv(t, onMemstore, compressPolicy, page(body)).do("GET", "/page").Header().Get("Etag")
+			if got := c.Header().Get("Etag"); got != plain {
+				t.Errorf("identity ETag %s; want %s, the uncompressed page's", got, plain)
+			}
+			if got, want := a.Header().Get("Etag"), strings.TrimSuffix(plain, `"`)+`-gzip"`; got != want {
+				t.Errorf("gzip ETag %s; want %s, derived from the identity's", got, want)
+			}
 			e.wantRuns(1)
 		})
 	}
+	t.Run("the handler's own ETag", func(t *testing.T) {
+		e := newStoreEnv(t, onMemstore, compressPolicy, func(c *gin.Context) {
+			c.Header("Content-Encoding", "gzip")
+			c.Header("ETag", `"v1"`)
+			c.Data(200, "text/html", gz.Bytes())
+		})
+		runAll(t, e.do("GET", "/page", "Accept-Encoding", "gzip"), hasStatus(200), hasHeader("Content-Encoding", "gzip"), hasHeader("Etag", `"v1"`))
+		runAll(t, e.do("GET", "/page"), hasStatus(200), noHeader("Content-Encoding"), hasHeader("Etag", `"v1-identity"`), hasBody(body))
+		e.wantRuns(1)
+	})
 	t.Run("undecodable coding", func(t *testing.T) {
 		e := newStoreEnv(t, onMemstore, compressPolicy, func(c *gin.Context) {
 			c.Header("Content-Encoding", "exi")
