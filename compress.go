@@ -239,7 +239,11 @@ func (c *Cache) encodeEntry(e *Entry, h, snap http.Header, shared bool) string {
 			return ""
 		}
 	case changed(h, snap, "Content-Encoding"):
-		if !keepHandlerCoding(e, changed(h, snap, "Etag")) {
+		// validators has set the ETag on h already, so whether it is the
+		// handler's own is told by the tag: a generated one is the hash
+		// of this coding and body.
+		generated := e.ETag == strongETag(h.Get("Content-Encoding"), e.Body)
+		if !keepHandlerCoding(e, !generated) {
 			return "content-encoding"
 		}
 	case c.cfg.compression != nil && c.cfg.compression.compressible(e.Header, e.Body):

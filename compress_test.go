@@ -305,9 +305,30 @@ func TestHandlerCoding(t *testing.T) {
 			if a.Header().Get("Etag") != b.Header().Get("Etag") || b.Header().Get("Etag") == c.Header().Get("Etag") {
 				t.Errorf("ETags gzip %s, %s, identity %s; want the gzip ones equal, the identity's distinct", a.Header().Get("Etag"), b.Header().Get("Etag"), c.Header().Get("Etag"))
 			}
+			// Generated tags derive from the identity content, as the
+			// cache's own codings' do, not from the gzip bytes a given
+			// compressor produced: the identity's tag is the one an
+			// uncompressed render of the page gets.
+			plain := newStoreEnv(t, onMemstore, compressPolicy, page(body)).do("GET", "/page").Header().Get("Etag")
+			if got := c.Header().Get("Etag"); got != plain {
+				t.Errorf("identity ETag %s; want %s, the uncompressed page's", got, plain)
+			}
+			if got, want := a.Header().Get("Etag"), strings.TrimSuffix(plain, `"`)+`-gzip"`; got != want {
+				t.Errorf("gzip ETag %s; want %s, derived from the identity's", got, want)
+			}
 			e.wantRuns(1)
 		})
 	}
+	t.Run("the handler's own ETag", func(t *testing.T) {
+		e := newStoreEnv(t, onMemstore, compressPolicy, func(c *gin.Context) {
+			c.Header("Content-Encoding", "gzip")
+			c.Header("ETag", `"v1"`)
+			c.Data(200, "text/html", gz.Bytes())
+		})
+		runAll(t, e.do("GET", "/page", "Accept-Encoding", "gzip"), hasStatus(200), hasHeader("Content-Encoding", "gzip"), hasHeader("Etag", `"v1"`))
+		runAll(t, e.do("GET", "/page"), hasStatus(200), noHeader("Content-Encoding"), hasHeader("Etag", `"v1-identity"`), hasBody(body))
+		e.wantRuns(1)
+	})
 	t.Run("undecodable coding", func(t *testing.T) {
 		e := newStoreEnv(t, onMemstore, compressPolicy, func(c *gin.Context) {
 			c.Header("Content-Encoding", "exi")
@@ -344,6 +365,82 @@ func TestCompressionOptions(t *testing.T) {
 	runAll(t, e.do("GET", "/page", "Accept-Encoding", "zstd, gzip"), hasStatus(200), hasHeader("Content-Encoding", "zstd"))
 	if got := e.entry("/page").Header.Get("Content-Encoding"); got != "zstd" {
 		t.Errorf("stored Content-Encoding = %q; want zstd, the first coding", got)
+	}
+}
+
+// outerGzip is a compressing middleware as gin-contrib/gzip is: for a
+// client that takes gzip it sets Content-Encoding and Vary before the route
+// runs and gzips whatever the route writes.
+func outerGzip(c *gin.Context) {
+	if !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+		return
+	}
+	c.Header("Content-Encoding", "gzip")
+	c.Writer.Header().Add("Vary", "Accept-Encoding")
+	zw := gzip.NewWriter(c.Writer)
+	c.Writer = &gzipWriter{ResponseWriter: c.Writer, zw: zw}
+	c.Next()
+	zw.Close()
+}
+
+type gzipWriter struct {
+	gin.ResponseWriter
+	zw *gzip.Writer
+}
+
+func (w *gzipWriter) Write(b []byte) (int, error) {
+	w.Header().Del("Content-Length")
+	return w.zw.Write(b)
+}
+
+func (w *gzipWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// TestCompressionOuterMiddleware: with a compressing middleware outside the
+// route, an entry the cache compressed (rendered for a client the
+// middleware left alone) is sent identity through the middleware to its
+// clients, and keeps the middleware's Content-Encoding: the body is gzip,
+// and must say so (RFC 9110 §8.4). The replay used to copy the stored
+// header over it and then drop Content-Encoding for the identity.
+func TestCompressionOuterMiddleware(t *testing.T) {
+	body := bigPage(8 << 10)
+	for _, coded := range []string{"cache", "handler"} {
+		t.Run(coded, func(t *testing.T) {
+			handler := page(body)
+			if coded == "handler" { // the handler's own gzip, stored with its identity
+				var gz bytes.Buffer
+				zw := gzip.NewWriter(&gz)
+				zw.Write([]byte(body))
+				zw.Close()
+				handler = func(c *gin.Context) {
+					c.Header("Content-Encoding", "gzip")
+					c.Data(200, "text/html", gz.Bytes())
+				}
+			}
+			e := newEnv(t, compressPolicy, handler, gincache.WithCompression(gincache.Compression{}))
+			e.r = gin.New()
+			e.r.Use(outerGzip)
+			e.r.GET("/page", e.cache.Handler(compressPolicy), func(c *gin.Context) { e.runs.Add(1); handler(c) })
+
+			first := e.do("GET", "/page", "Accept-Encoding", "br") // not through the middleware: the cache's codings stored
+			runAll(t, first, hasStatus(200), hasHeader("X-Cache", xMissValue))
+			tests := []struct {
+				name, accept, coding string
+			}{
+				{"gzip client: the middleware's gzip of the identity", "gzip", "gzip"},
+				{"browser: the middleware's gzip, not br", "gzip, deflate, br, zstd", "gzip"},
+				{"no Accept-Encoding: identity", "", ""},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					w := e.do("GET", "/page", "Accept-Encoding", tt.accept)
+					runAll(t, w, hasStatus(200), hasHeader("X-Cache", xHitValue), hasHeader("Content-Encoding", tt.coding))
+					if got := decoded(t, w); got != body {
+						t.Errorf("body decoded once from %q is %d bytes; want the %d-byte page", w.Header().Get("Content-Encoding"), len(got), len(body))
+					}
+				})
+			}
+			e.wantRuns(1)
+		})
 	}
 }
 

@@ -46,6 +46,11 @@ type netEvent struct {
 	Status     int64
 	// The response's validators and Cache-Control, as the browser saw them.
 	ETag, LastModified, CacheControl string
+	// The response's coding and what the cache said of it, and the
+	// Accept-Encoding Chrome sent (Network.requestWillBeSentExtraInfo:
+	// the headers on the wire).
+	ContentEncoding, Vary, XCache, CacheStatus string
+	AcceptEncoding                             string
 }
 
 func (e netEvent) fromCache() bool { return e.FromMemory || e.FromDisk }
@@ -82,6 +87,10 @@ func startBrowser(t *testing.T, base string) *browser {
 				ids[ev.RequestID] = len(b.net)
 				b.net = append(b.net, netEvent{URL: ev.Request.URL})
 			}
+		case *network.EventRequestWillBeSentExtraInfo:
+			if i, ok := ids[ev.RequestID]; ok {
+				b.net[i].AcceptEncoding = header(ev.Headers, "Accept-Encoding")
+			}
 		case *network.EventRequestServedFromCache:
 			if i, ok := ids[ev.RequestID]; ok {
 				b.net[i].FromMemory = true
@@ -93,6 +102,10 @@ func startBrowser(t *testing.T, base string) *browser {
 				b.net[i].ETag = header(ev.Response.Headers, "ETag")
 				b.net[i].LastModified = header(ev.Response.Headers, "Last-Modified")
 				b.net[i].CacheControl = header(ev.Response.Headers, "Cache-Control")
+				b.net[i].ContentEncoding = header(ev.Response.Headers, "Content-Encoding")
+				b.net[i].Vary = header(ev.Response.Headers, "Vary")
+				b.net[i].XCache = header(ev.Response.Headers, "X-Cache")
+				b.net[i].CacheStatus = header(ev.Response.Headers, "Cache-Status")
 			}
 		}
 	}))

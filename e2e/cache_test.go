@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -52,6 +53,12 @@ func TestMaxAgePageIsNotRequestedAgainWhileFresh(t *testing.T) {
 // did not — and the server answers 304 from its store without rendering.
 // A second browser, with an empty cache, gets the stored page: HIT from
 // Server. RFC 9110 §13.1.2, X-Cache, RFC 9111 §4.
+//
+// The shell is compressed by the cache (issue 14): Chrome is sent it in the
+// coding it prefers, br (or gzip where it does not offer br), with Vary:
+// Accept-Encoding (RFC 9110 §12.5.3, §12.5.5) and that coding's ETag
+// (RFC 9110 §8.8.3), on the miss and on the other browser's store hit, as
+// CDP's Network.responseReceived shows; the 304 answers that coding's ETag.
 func TestNoCachePageIsRevalidatedWith304(t *testing.T) {
 	e := newEnv(t)
 	var first string
@@ -66,6 +73,7 @@ func TestNoCachePageIsRevalidatedWith304(t *testing.T) {
 		t.Fatalf("/ sent Cache-Control %q, ETag %q, Last-Modified %q; want no-cache with both validators",
 			doc.CacheControl, doc.ETag, doc.LastModified)
 	}
+	coding := compressed(t, "first visit", doc, "MISS", "gincache; fwd=uri-miss; stored")
 	e.step(t, "another page", func() { e.b.navigate(t, "/about") })
 
 	s = e.step(t, "back to the shell", func() {
@@ -77,6 +85,14 @@ func TestNoCachePageIsRevalidatedWith304(t *testing.T) {
 	if got := renderedAt(t, e.b); got != first {
 		t.Errorf("after the 304 the page shows a render of %s; want the first one, %s", got, first)
 	}
+	// CDP reports the revalidated document as the cached 200 it was,
+	// still br, with the 304's fields merged in (RFC 9111 §4.3.4):
+	// X-Cache says the client's copy was used.
+	rev := s.response(t, "/")
+	if rev.Status != 200 || rev.ContentEncoding != coding || rev.ETag != doc.ETag || rev.XCache != "HIT from Client" {
+		t.Errorf("back to the shell: CDP status %d, Content-Encoding %q, ETag %s, X-Cache %q; want the cached 200 in %s, %s, updated by the 304: HIT from Client",
+			rev.Status, rev.ContentEncoding, rev.ETag, rev.XCache, coding, doc.ETag)
+	}
 
 	// Another browser (a fresh profile: nothing cached) is served the
 	// stored page, with the same ETag.
@@ -87,8 +103,12 @@ func TestNoCachePageIsRevalidatedWith304(t *testing.T) {
 		other.do(t, "wait for the list", shellReady)
 	})
 	s.one(t, "/").is(t, "another browser", want{status: 200, xcache: "HIT from Server", cacheStatus: "gincache; hit"})
-	if got := s.response(t, "/").ETag; got != doc.ETag {
-		t.Errorf("another browser got ETag %s; want the stored one, %s", got, doc.ETag)
+	hit := s.response(t, "/")
+	if hit.ETag != doc.ETag {
+		t.Errorf("another browser got ETag %s; want the stored one, %s", hit.ETag, doc.ETag)
+	}
+	if got := compressed(t, "another browser", hit, "HIT from Server", "gincache; hit"); got != coding {
+		t.Errorf("another browser was sent %s from the store; the first one %s", got, coding)
 	}
 	if got := renderedAt(t, other); got != first {
 		t.Errorf("another browser shows a render of %s; want the stored one, %s", got, first)
@@ -269,4 +289,35 @@ func TestFingerprintedAssetsComeFromTheBrowserCache(t *testing.T) {
 			t.Errorf("%s: body max-width %q; want 640px (the cached stylesheet applied)", n.path, got)
 		}
 	}
+}
+
+// compressed checks CDP's record of a response of the compressed shell: the
+// coding Chrome prefers among the cache's (br, then gzip), as the
+// Content-Encoding Chrome received, with Vary: Accept-Encoding, that
+// coding's strong ETag ("…-br"), and the cache's X-Cache and Cache-Status
+// (a prefix). It returns the coding.
+func compressed(t *testing.T, context string, ev netEvent, xcache, cacheStatus string) string {
+	t.Helper()
+	want := "gzip"
+	for _, m := range strings.Split(ev.AcceptEncoding, ",") {
+		if strings.TrimSpace(m) == "br" {
+			want = "br"
+		}
+	}
+	if ev.AcceptEncoding == "" {
+		t.Errorf("%s: CDP shows no Accept-Encoding sent for %s", context, ev.URL)
+	}
+	if ev.ContentEncoding != want || ev.Vary != "Accept-Encoding" {
+		t.Errorf("%s: Chrome sent Accept-Encoding %q and received Content-Encoding %q, Vary %q; want %s, Accept-Encoding",
+			context, ev.AcceptEncoding, ev.ContentEncoding, ev.Vary, want)
+	}
+	if !strings.HasSuffix(ev.ETag, "-"+want+`"`) || strings.HasPrefix(ev.ETag, "W/") {
+		t.Errorf("%s: ETag %s; want the strong ETag of the %s coding", context, ev.ETag, want)
+	}
+	if ev.XCache != xcache || !strings.HasPrefix(ev.CacheStatus, cacheStatus) {
+		t.Errorf("%s: X-Cache %q, Cache-Status %q; want %q, %q…", context, ev.XCache, ev.CacheStatus, xcache, cacheStatus)
+	}
+	t.Logf("%s: Accept-Encoding %q: %d, Content-Encoding %s, ETag %s, X-Cache %q, Cache-Status %q",
+		context, ev.AcceptEncoding, ev.Status, ev.ContentEncoding, ev.ETag, ev.XCache, ev.CacheStatus)
+	return ev.ContentEncoding
 }

@@ -38,7 +38,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cache := gincache.New(store)
+	cache := gincache.New(store, app.Compression)
 	logf := log.Printf
 	if *quiet {
 		logf = func(string, ...any) {}

@@ -69,6 +69,13 @@ var (
 	}
 )
 
+// Compression is the example's compression, for the Cache that New is
+// given (gincache.New(store, app.Compression)): the defaults, br and gzip
+// for text and JSON of 1 KiB and more, compressed once when a response is
+// stored and never on a hit. The app shell is compressed; the smaller
+// pages are sent as they are.
+var Compression = gincache.WithCompression(gincache.Compression{})
+
 // items is the second seed's list of saved things.
 type items struct {
 	mu   sync.Mutex

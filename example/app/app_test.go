@@ -1,14 +1,18 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
 	"github.com/gincache/gincache"
 	"github.com/gincache/gincache/memstore"
 )
@@ -32,7 +36,7 @@ func do(t *testing.T, h http.Handler, method, target string, hdr ...string) *htt
 }
 
 func TestShellWalkThrough(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	steps := []struct {
 		name           string
 		hdr            []string
@@ -69,7 +73,7 @@ func TestShellWalkThrough(t *testing.T) {
 
 // The second seed's bug, fixed: a saved item shows in the list at once.
 func TestSavedItemShowsAtOnce(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	if w := do(t, r, http.MethodGet, "/api/items"); w.Body.String() != `["first item"]` ||
 		w.Header().Get("Cache-Control") != "no-store, no-cache, must-revalidate, max-age=0" {
 		t.Fatalf("GET /api/items = %q, Cache-Control %q", w.Body, w.Header().Get("Cache-Control"))
@@ -84,7 +88,7 @@ func TestSavedItemShowsAtOnce(t *testing.T) {
 
 // A private page is stored per user and never served to another.
 func TestProfileIsPerUser(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	get := func(user string) *httptest.ResponseRecorder {
 		return do(t, r, http.MethodGet, "/me", "Cookie", "user="+user)
 	}
@@ -103,7 +107,7 @@ func TestProfileIsPerUser(t *testing.T) {
 // TestEveryRouteHasAPolicy is the audit as an application would use it in
 // CI: a new route without a caching policy fails the build.
 func TestEveryRouteHasAPolicy(t *testing.T) {
-	report, err := gincache.Audit(New(gincache.New(memstore.New()), t.Logf, ""))
+	report, err := gincache.Audit(New(gincache.New(memstore.New(), Compression), t.Logf, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +122,7 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 // The page links its CSS and JS by fingerprint; those URLs are immutable,
 // the plain names revalidate.
 func TestFingerprintedAssets(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	body := do(t, r, http.MethodGet, "/").Body.String()
 	for _, name := range []string{"css/app.css", "js/app.js"} {
 		dir, file, _ := strings.Cut(name, "/")
@@ -143,7 +147,7 @@ func TestFingerprintedAssets(t *testing.T) {
 // The about page is fresh in the browser for five minutes (no no-cache: not
 // even a 304 round trip) and links the shell's fingerprinted assets.
 func TestAboutPage(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	shell := do(t, r, http.MethodGet, "/").Body.String()
 	for i, want := range []string{"MISS", "HIT from Server"} {
 		w := do(t, r, http.MethodGet, "/about")
@@ -172,7 +176,7 @@ func TestAboutPage(t *testing.T) {
 // conditional headers — and what the cache answered.
 func TestRequestLog(t *testing.T) {
 	var lines []string
-	r := New(gincache.New(memstore.New()), func(format string, args ...any) {
+	r := New(gincache.New(memstore.New(), Compression), func(format string, args ...any) {
 		lines = append(lines, fmt.Sprintf(format, args...))
 	}, "")
 	tests := []struct {
@@ -201,7 +205,7 @@ func TestRequestLog(t *testing.T) {
 // /debug/cache shows the cache's counters as JSON, is never cached itself,
 // and counts what the app did before it.
 func TestDebugCache(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	do(t, r, http.MethodGet, "/") // a miss, stored
 	do(t, r, http.MethodGet, "/") // a hit
 	w := do(t, r, http.MethodGet, "/debug/cache")
@@ -220,7 +224,7 @@ func TestDebugCache(t *testing.T) {
 // The inspector is behind the purge endpoint's token: refused without it,
 // and it reports what /users/42 stored with it.
 func TestInspectBehindToken(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "tok")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "tok")
 	do(t, r, "GET", "/users/42")
 	if w := do(t, r, "GET", "/admin/inspect?url=/users/42"); w.Code != http.StatusForbidden {
 		t.Errorf("without the token: %d; want 403", w.Code)
@@ -229,7 +233,7 @@ func TestInspectBehindToken(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"stored":true`) || strings.Contains(w.Body.String(), "Profile of user") {
 		t.Errorf("with the token: %d %s; want 200, stored, no body", w.Code, w.Body)
 	}
-	if w := do(t, New(gincache.New(memstore.New()), t.Logf, ""), "GET", "/admin/inspect?url=/users/42", "Authorization", "Bearer "); w.Code != http.StatusForbidden {
+	if w := do(t, New(gincache.New(memstore.New(), Compression), t.Logf, ""), "GET", "/admin/inspect?url=/users/42", "Authorization", "Bearer "); w.Code != http.StatusForbidden {
 		t.Errorf("no token configured: %d; want 403", w.Code)
 	}
 }
@@ -237,7 +241,7 @@ func TestInspectBehindToken(t *testing.T) {
 // /catalog answers from its version alone (fresh_when): a 304 while the list
 // is unchanged, a new page once an item is saved.
 func TestCatalogVersion(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	w := do(t, r, http.MethodGet, "/catalog")
 	etag := w.Header().Get("ETag")
 	if w.Code != 200 || etag != `"items-1"` {
@@ -255,7 +259,7 @@ func TestCatalogVersion(t *testing.T) {
 // /search is keyed by q alone: other parameters share its entry and never
 // reach the handler.
 func TestSearchKeyedByQ(t *testing.T) {
-	r := New(gincache.New(memstore.New()), t.Logf, "")
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
 	first := do(t, r, http.MethodGet, "/search?q=go&utm_source=mail")
 	if first.Body.String() != "results for \"go\" (query the handler saw: \"q=go\")\n" {
 		t.Fatalf("GET /search = %q", first.Body)
@@ -282,4 +286,92 @@ func TestEdgeCDNCacheControl(t *testing.T) {
 			t.Errorf("request %d: X-Cache = %q; want %q", i, got, want)
 		}
 	}
+}
+
+// The app shell is compressed once, when it is stored: the second request
+// is served from the store in the coding the client prefers (RFC 9110
+// §12.5.3), with that coding's own strong ETag (RFC 9110 §8.8.3) and
+// Vary: Accept-Encoding on every coding, identity included (RFC 9110
+// §12.5.5); the handler ran once.
+func TestShellIsCompressed(t *testing.T) {
+	r := New(gincache.New(memstore.New(), Compression), t.Logf, "")
+	first := do(t, r, http.MethodGet, "/", "Accept-Encoding", "gzip, deflate, br, zstd")
+	if first.Code != 200 || first.Header().Get("X-Cache") != "MISS" || first.Header().Get("Content-Encoding") != "br" {
+		t.Fatalf("first visit: %d, X-Cache %q, Content-Encoding %q; want 200 MISS br", first.Code, first.Header().Get("X-Cache"), first.Header().Get("Content-Encoding"))
+	}
+	page := decode(t, "br", first.Body.Bytes())
+	if !strings.Contains(page, "Rendered at") {
+		t.Fatalf("first visit: decoded body %.80q; want the shell", page)
+	}
+	tests := []struct {
+		name, accept, coding, etagSuffix string
+	}{
+		{"a browser: br from the store", "gzip, deflate, br, zstd", "br", `-br"`},
+		{"gzip only: gzip from the store", "gzip", "gzip", `-gzip"`},
+		{"no Accept-Encoding: identity", "", "", ""},
+	}
+	brTag := first.Header().Get("ETag")
+	identityTag := strings.TrimSuffix(brTag, `-br"`) + `"`
+	tags := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hdr []string
+			if tt.accept != "" {
+				hdr = []string{"Accept-Encoding", tt.accept}
+			}
+			w := do(t, r, http.MethodGet, "/", hdr...)
+			if w.Code != 200 || w.Header().Get("X-Cache") != "HIT from Server" || w.Header().Get("Content-Encoding") != tt.coding {
+				t.Errorf("got %d, X-Cache %q, Content-Encoding %q; want 200, HIT from Server, %q",
+					w.Code, w.Header().Get("X-Cache"), w.Header().Get("Content-Encoding"), tt.coding)
+			}
+			if v := w.Header().Get("Vary"); v != "Accept-Encoding" {
+				t.Errorf("Vary %q; want Accept-Encoding", v)
+			}
+			if got := decode(t, tt.coding, w.Body.Bytes()); got != page {
+				t.Errorf("decoded body (%d bytes) is not the stored page (%d bytes)", len(got), len(page))
+			}
+			if cl := w.Header().Get("Content-Length"); cl != "" && cl != fmt.Sprint(w.Body.Len()) {
+				t.Errorf("Content-Length %s; %d bytes sent", cl, w.Body.Len())
+			}
+			want := strings.TrimSuffix(identityTag, `"`) + tt.etagSuffix
+			if tt.etagSuffix == "" {
+				want = identityTag
+			}
+			if got := w.Header().Get("ETag"); got != want {
+				t.Errorf("ETag %s; want %s", got, want)
+			}
+			tags[w.Header().Get("ETag")] = true
+		})
+	}
+	if len(tags) != len(tests) {
+		t.Errorf("ETags %v; want one per coding", tags)
+	}
+	if len(page) < 1024 {
+		t.Errorf("the shell is %d bytes; below the 1 KiB that Compression{} compresses", len(page))
+	}
+}
+
+// decode decodes a body from its Content-Encoding, once.
+func decode(t *testing.T, coding string, body []byte) string {
+	t.Helper()
+	var rd io.Reader = bytes.NewReader(body)
+	switch coding {
+	case "":
+		return string(body)
+	case "br":
+		rd = brotli.NewReader(rd)
+	case "gzip":
+		zr, err := gzip.NewReader(rd)
+		if err != nil {
+			t.Fatalf("gzip: %v", err)
+		}
+		rd = zr
+	default:
+		t.Fatalf("Content-Encoding %q", coding)
+	}
+	out, err := io.ReadAll(rd)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", coding, err)
+	}
+	return string(out)
 }

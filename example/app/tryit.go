@@ -11,6 +11,8 @@ func TryIt(addr string) string {
   curl -si %[1]s/ | grep -iE '^(HTTP|x-cache|cache-status|age)'                        # HIT from Server: the handler did not run
   curl -si -H "If-None-Match: $(curl -s -o /dev/null -D - %[1]s/ | awk 'tolower($1)=="etag:"{print $2}' | tr -d '\r')" %[1]s/ | grep -iE '^(HTTP|x-cache)'   # 304 HIT from Client
   curl -si -H 'Cache-Control: no-cache' %[1]s/ | grep -iE '^(HTTP|x-cache|cache-status)'  # hard refresh: rendered again
+  curl -s --compressed -o /dev/null -D - %[1]s/ | grep -iE '^(content-encoding|content-length|etag|vary|x-cache)'   # br, compressed once when stored
+  curl -s -H 'Accept-Encoding: gzip' %[1]s/ | gunzip | head -3   # gzip for a client without br, from the same entry
   curl -s %[1]s/api/items; curl -s -d item=new %[1]s/api/items; curl -s %[1]s/api/items   # NoStore: the new item shows at once
   curl -si -b user=alice %[1]s/me | grep -iE '^(HTTP|x-cache|cache-control)|Hello'        # private, stored per user
   curl -s %[1]s/api/notes; curl -s -d note=hi %[1]s/api/notes; curl -si %[1]s/api/notes | grep -iE '^x-cache|hi'   # cached, dropped by the POST

@@ -31,7 +31,7 @@ type observed struct {
 // observers side by side when both are asked for: gincache.WithObserver
 // may be given more than once.
 func newRouter(store gincache.Store, o observed) *gin.Engine {
-	var opts []gincache.Option
+	opts := []gincache.Option{app.Compression}
 	var use []gin.HandlerFunc
 	var reg *prometheus.Registry
 	if o.metrics {
