@@ -56,7 +56,11 @@ func validators(h, snap http.Header, status int, body []byte, headless bool, now
 			etag = normalizeETag(h.Get("Etag"))
 		}
 		if etag == "" && !headless {
-			etag = strongETag(h.Get("Content-Encoding"), body)
+			ce := "" // the chain's own coding; an outer middleware's is not the body's yet
+			if changed(h, snap, "Content-Encoding") {
+				ce = h.Get("Content-Encoding")
+			}
+			etag = strongETag(ce, body)
 		}
 		if etag != "" {
 			h["Etag"] = []string{etag}
