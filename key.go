@@ -38,7 +38,7 @@ func Key(r *http.Request) string {
 // host needs escaping or the path or query normalising.
 func appendKey(b []byte, r *http.Request) []byte {
 	b = append(b, keyHost(r.Host)...)
-	b = append(b, normalizeEscapes(escapedPath(r.URL))...)
+	b = append(b, normalizeEscapes(r.URL.EscapedPath())...)
 	if r.URL.RawQuery != "" {
 		b = append(b, '?')
 		b = append(b, normalizeEscapes(r.URL.RawQuery)...)
@@ -119,44 +119,11 @@ func upperHex(c byte) byte {
 	return c
 }
 
-// escapedPath is u.EscapedPath(), without its escaping pass when the path
-// has no byte that pass would change (the usual case): a table lookup a
-// byte instead of the general escaper.
-func escapedPath(u *url.URL) string {
-	if u.RawPath != "" {
-		return u.EscapedPath()
-	}
-	for i := 0; i < len(u.Path); i++ {
-		if !pathSafe[u.Path[i]] {
-			return u.EscapedPath()
-		}
-	}
-	return u.Path
-}
-
-// pathSafe holds the bytes url.URL.EscapedPath leaves as they are in a path,
-// asked of net/url itself so the two cannot disagree.
-var pathSafe = func() (t [256]bool) {
-	for c := range 256 {
-		p := "/" + string([]byte{byte(c)})
-		t[c] = (&url.URL{Path: p}).EscapedPath() == p
-	}
-	return t
-}()
-
-// hostPlain holds the bytes a host keeps as they are in a key: lower-case
-// ASCII letters, digits, '.', '-', ':', '[' and ']'.
-var hostPlain = func() (t [256]bool) {
-	for c := range 256 {
-		t[c] = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'
-	}
-	return t
-}()
-
 func keyHost(h string) string {
 	plain := true
 	for i := 0; i < len(h); i++ {
-		if !hostPlain[h[i]] {
+		c := h[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
 			plain = false
 			break
 		}

@@ -370,28 +370,3 @@ func TestKeyVarySuffix(t *testing.T) {
 		}
 	})
 }
-
-// TestEscapedPathFast: the key's fast path gives what url.URL.EscapedPath
-// gives, for every byte in a path and for paths with a RawPath.
-func TestEscapedPathFast(t *testing.T) {
-	var paths []string
-	for c := range 256 {
-		paths = append(paths, "/a"+string([]byte{byte(c)})+"b", string([]byte{byte(c)}))
-	}
-	paths = append(paths, "", "*", "/", "/caf\u00e9", "/a b", "/a%2Fb", "/items;v=1", "/x?y")
-	for _, p := range paths {
-		u := &url.URL{Path: p}
-		if got, want := escapedPath(u), u.EscapedPath(); got != want {
-			t.Errorf("escapedPath(%q) = %q; want %q", p, got, want)
-		}
-	}
-	for _, target := range []string{"/a%2Fb", "/it%65ms", "/caf%c3%a9", "/a+b", "/%7e"} {
-		u, err := url.Parse(target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := escapedPath(u), u.EscapedPath(); got != want {
-			t.Errorf("escapedPath(%q) = %q; want %q", target, got, want)
-		}
-	}
-}
