@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gincache/gincache/internal/clock"
 )
 
 // Defaults for the zero configuration.
@@ -58,7 +60,7 @@ func defaultConfig() config {
 		honourNoCache:  true,
 		coalesceWait:   DefaultCoalesceTimeout,
 		refreshTimeout: DefaultRefreshTimeout,
-		now:            time.Now,
+		now:            clock.Now,
 	}
 }
 
@@ -146,7 +148,9 @@ func WithRefreshTimeout(d time.Duration) Option {
 	})
 }
 
-// WithClock sets the source of the current time, for tests. Nil keeps time.Now.
+// WithClock sets the source of the current time, for tests. Nil keeps the
+// default, the system clock read once a millisecond (so a request reads an
+// atomic, not the time).
 func WithClock(now func() time.Time) Option {
 	return optionFunc(func(c *config) {
 		if now != nil {
