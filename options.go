@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/gincache/gincache/internal/clock"
 )
 
 // Defaults for the zero configuration.
@@ -60,7 +58,7 @@ func defaultConfig() config {
 		honourNoCache:  true,
 		coalesceWait:   DefaultCoalesceTimeout,
 		refreshTimeout: DefaultRefreshTimeout,
-		now:            clock.Now,
+		now:            time.Now,
 	}
 }
 
@@ -148,9 +146,7 @@ func WithRefreshTimeout(d time.Duration) Option {
 	})
 }
 
-// WithClock sets the source of the current time, for tests. Nil keeps the
-// default, the system clock read once a millisecond (so a request reads an
-// atomic, not the time).
+// WithClock sets the source of the current time, for tests. Nil keeps time.Now.
 func WithClock(now func() time.Time) Option {
 	return optionFunc(func(c *config) {
 		if now != nil {

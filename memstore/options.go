@@ -15,7 +15,7 @@ type Option interface {
 // config holds what the options set; New validates it once.
 type config struct {
 	maxBytes int64
-	now      func() time.Time // nil: the coarse clock gincache reads too (internal/clock)
+	now      func() time.Time // nil means otter's own clock
 }
 
 type optionFunc func(*config)

@@ -9,7 +9,6 @@ import (
 	"github.com/maypok86/otter/v2"
 
 	"github.com/gincache/gincache"
-	coarse "github.com/gincache/gincache/internal/clock"
 )
 
 // entryOverhead approximates what an entry costs beyond its bytes: the otter
@@ -65,7 +64,6 @@ func New(opts ...Option) *Store {
 			}
 		},
 	}
-	o.Clock = coarseClock{}
 	if cfg.now != nil {
 		o.Clock = clock{now: cfg.now}
 	}
@@ -151,12 +149,3 @@ type clock struct {
 func (c clock) NowNano() int64 { return c.now().UnixNano() }
 
 func (c clock) Tick(time.Duration) <-chan time.Time { return nil }
-
-// coarseClock is otter's Clock on the coarse clock gincache reads too
-// (internal/clock): a lookup reads an atomic instead of the time. Its ticks
-// drive otter's periodic sweep of expired entries, as otter's own clock's do.
-type coarseClock struct{}
-
-func (coarseClock) NowNano() int64 { return coarse.NowNano() }
-
-func (coarseClock) Tick(d time.Duration) <-chan time.Time { return time.NewTicker(d).C }
