@@ -67,7 +67,7 @@ done
 instructions() {
 	local log
 	log=$(GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"$1" -test.run '^$' -test.bench "$2" -test.benchtime "$3x" -test.benchmem -test.timeout 30m 2>&1)
+		"$1" -test.run '^$' -test.bench "$2" -test.benchtime "$3x" -test.benchmem -test.timeout 30m 2>&1) || true
 	local ir line
 	ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' <<<"$log")
 	line=$(grep '^Benchmark' <<<"$log" | tail -1)
@@ -82,8 +82,9 @@ for c in $CASES; do
 	n1=$N1 n2=$N2
 	case $c in GincacheMiss* | Bare*) n1=$((N1 / 10)) n2=$((N2 / 10)) ;; esac
 	for rev in "${revs[@]}"; do
-		read -r ir1 _ _ < <(instructions "$BIN/$rev.test" "$pat" "$n1")
-		read -r ir2 b a < <(instructions "$BIN/$rev.test" "$pat" "$n2")
+		r1=$(instructions "$BIN/$rev.test" "$pat" "$n1") && r2=$(instructions "$BIN/$rev.test" "$pat" "$n2") || continue
+		read -r ir1 _ _ <<<"$r1"
+		read -r ir2 b a <<<"$r2"
 		printf '%-60s %10s %14.0f %10s %10s\n' "$c" "$rev" "$(((ir2 - ir1) / (n2 - n1)))" "$b" "$a" | tee -a "$OUT"
 	done
 done
