@@ -24,7 +24,7 @@
 # GODEBUG=asyncpreemptoff=1 because callgrind cannot follow the signals Go's
 # asynchronous preemption sends.
 #
-# Environment: CASES (space-separated Benchmark/sub/body paths without
+# Environment (paths relative to bench/): CASES (space-separated Benchmark/sub/body paths without
 # run=serial; default below), N1 and N2 (default 2000 and 12000; misses use a
 # tenth), GINCACHE_REDIS_ADDR (default 127.0.0.1:6379), BIN (where binaries
 # are kept by commit, default /tmp/gincache-bench-bin), OUT (default
