@@ -41,7 +41,9 @@ const maxGetBuffer = 4 << 10
 // failover client), which runs a command synchronously and keeps nothing of
 // it once Process returns. A cluster client memoizes a command's slot in
 // it, and client-side caching keeps the key's string, which here is a view
-// of a reused buffer; those get a fresh command every time.
+// of a reused buffer; those get a fresh command every time. (A hook added
+// with AddHook sees the command while it runs; one that kept it would see
+// it reused.)
 func reusesCommands(client redis.UniversalClient) bool {
 	c, ok := client.(*redis.Client)
 	if !ok {
