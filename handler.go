@@ -176,7 +176,7 @@ func (p *plan) apply(v verdict) {
 // than GET and HEAD through (invalidating after a success), and read the
 // request's Cache-Control. ok is false when the request is answered.
 func (rt *route) begin(gc *gin.Context) (rd requestDirectives, ok bool) {
-	if describing(gc, description{policy: rt.p}) {
+	if gc.Keys != nil && describing(gc, description{policy: rt.p}) { // Keys first: no Policy copy per request
 		return rd, false
 	}
 	if inspections.Load() > 0 && rt.inspected(gc) {

@@ -27,6 +27,7 @@ type Store struct {
 	multi   bool                           // one DEL may name many keys: client is a single server
 	// clientDeadlines: the client's timeouts bound gets, sets and locks
 	clientDeadlines bool
+	reuse           bool             // a hit's GET reuses a pooled command (reusesCommands)
 	now             func() time.Time // scores index members with expiry times
 	brk             *breaker
 	log             *failureLog
@@ -59,6 +60,7 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 		timeout: c.timeout,
 		hash:    sha256Key,
 		multi:   multi,
+		reuse:   reusesCommands(client),
 		now:     c.now,
 		brk:     newBreaker(c.threshold, c.backoff, c.maxBackoff, c.now),
 		log:     &failureLog{logger: c.logger, now: c.now},
@@ -92,14 +94,13 @@ func contextTimeouts(client redis.UniversalClient) bool {
 // Get returns the entry stored under key with one GET. Nothing stored, and a
 // value that is not an entry for key, give gincache.ErrNotFound.
 func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
-	rk, hashed := s.redisKey(key)
 	var v string
 	var foreign bool
 	err := s.do(ctx, "get", func(ctx context.Context) error {
 		var err error
 		// The reply as a string, decoded by gincache.DecodeEntry without a
 		// copy: only the body is copied out of it.
-		v, err = s.client.Get(ctx, rk).Result()
+		v, err = s.getString(ctx, key)
 		if isWrongType(err) {
 			// Not a string: someone else's value under our key. Redis
 			// answered, so it is a miss, not a failure.
@@ -116,7 +117,7 @@ func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if hashed {
+	if len(key) > maxKeyLen || reserved(key) { // stored under the hashed key, framed
 		var ok bool
 		if v, ok = unframe(key, v); !ok {
 			s.stats.undecodable.Add(1)
