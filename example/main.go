@@ -31,6 +31,7 @@ func main() {
 	quiet := flag.Bool("quiet", false, "do not log requests")
 	purgeToken := flag.String("purge-token", os.Getenv("GINCACHE_PURGE_TOKEN"), "bearer token for POST /admin/purge; empty: the endpoint refuses everyone")
 	redisSpec := flag.String("redis", "", storeflag.Usage)
+	compress := flag.Bool("compress", true, "compress pages once when storing them (br, gzip), served by Accept-Encoding")
 	flag.Parse()
 
 	gin.SetMode(gin.ReleaseMode)
@@ -38,7 +39,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cache := gincache.New(store, app.Compression)
+	var opts []gincache.Option
+	if *compress {
+		opts = append(opts, app.Compression)
+	}
+	cache := gincache.New(store, opts...)
 	logf := log.Printf
 	if *quiet {
 		logf = func(string, ...any) {}
