@@ -30,9 +30,9 @@ func (m fixedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 	switch {
 	case hasContent(req):
 		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, detailRequestBody
-	case req.Header.Get("Range") != "": // a 206 is never stored
+	case first(req.Header, "Range") != "": // a 206 is never stored
 		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, "range"
-	case !rt.p.Public && req.Header.Get("Authorization") != "": // RFC 9111 §3.5
+	case !rt.p.Public && first(req.Header, "Authorization") != "": // RFC 9111 §3.5
 		lookup, p.store, p.fwd, p.detail = false, false, fwdBypass, "authorization"
 	case rd.noCache && rt.honourNoCache && lookup: // RFC 9111 §5.2.1.4: a hard reload
 		lookup, p.fwd, p.fresh = false, fwdRequest, true

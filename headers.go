@@ -56,3 +56,12 @@ func canonicalize(h http.Header) {
 		h[ck] = append(h[ck], v...)
 	}
 }
+
+// first is h.Get(k) for a k already in canonical form: Get canonicalises its
+// argument on every call, which a hit pays for each field it looks up.
+func first(h http.Header, k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
