@@ -254,7 +254,7 @@ func TestStoredBytes(t *testing.T) {
 			pct := 100 * float64(stored) / float64(len(body))
 			t.Logf("%-10s codings=%-12v identity %6d B, stored bodies %6d B (%5.1f %%) [%s], encoded entry %6d B",
 				pg.name, codings, len(body), stored, pct, sizes, len(enc))
-			if codings != nil && len(codings) == 2 && pct > 35 {
+			if len(codings) == 2 && pct > 35 {
 				t.Errorf("%s: br and gzip = %.1f %% of identity; want at most 35 %%", pg.name, pct)
 			}
 		}
