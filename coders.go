@@ -47,11 +47,21 @@ var (
 	brReaders   = sync.Pool{New: func() any { return brotli.NewReader(nil) }}
 )
 
-func gzipEncode(b []byte) ([]byte, error) {
+func gzipEncode(b []byte) ([]byte, error) { return encodeWith(&gzipWriters, b, len(b)/4) }
+
+// resetWriter is a pooled compressor: gzip's and brotli's writers.
+type resetWriter interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+// encodeWith compresses b with a writer from pool, into a buffer of about
+// guess bytes.
+func encodeWith(pool *sync.Pool, b []byte, guess int) ([]byte, error) {
 	var out bytes.Buffer
-	out.Grow(len(b)/4 + 64)
-	w := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(w)
+	out.Grow(guess + 64)
+	w := pool.Get().(resetWriter)
+	defer pool.Put(w)
 	w.Reset(&out)
 	if _, err := w.Write(b); err != nil {
 		return nil, err
@@ -77,20 +87,7 @@ func gzipDecode(b []byte, size int) ([]byte, error) {
 	return readAll(r, size, len(b))
 }
 
-func brEncode(b []byte) ([]byte, error) {
-	var out bytes.Buffer
-	out.Grow(len(b)/5 + 64)
-	w := brWriters.Get().(*brotli.Writer)
-	defer brWriters.Put(w)
-	w.Reset(&out)
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
-}
+func brEncode(b []byte) ([]byte, error) { return encodeWith(&brWriters, b, len(b)/5) }
 
 func brDecode(b []byte, size int) ([]byte, error) {
 	r := brReaders.Get().(*brotli.Reader)
