@@ -31,6 +31,16 @@ func bigPage(n int) string {
 	return b.String()
 }
 
+// gzipped is s compressed with the standard library's gzip, as a handler or
+// an upstream would send it.
+func gzipped(s string) *bytes.Buffer {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(s))
+	zw.Close()
+	return &b
+}
+
 // decoded returns a response's body decoded from its Content-Encoding, once:
 // a body compressed twice does not come out as the page.
 func decoded(t *testing.T, w *httptest.ResponseRecorder) string {
@@ -280,10 +290,7 @@ func TestCompressionCannotBePoisoned(t *testing.T) {
 // not stored, since the key cannot tell its clients apart.
 func TestHandlerCoding(t *testing.T) {
 	body := bigPage(4 << 10)
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(body))
-	zw.Close()
+	gz := gzipped(body)
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compression %v", compress), func(t *testing.T) {
 			var opts []gincache.Option
@@ -457,10 +464,7 @@ const (
 // §8.8.3), and revalidates it with the upstream's own ETag (RFC 9111 §4.3.1).
 func TestSharedUpstreamCoding(t *testing.T) {
 	body := bigPage(4 << 10)
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(body))
-	zw.Close()
+	gz := gzipped(body)
 	e, o := newShared(t, sharedPolicy, http.StatusOK, "", "Cache-Control", "max-age=60", "Vary", "Accept-Encoding", "Etag", `"up"`)
 	o.bodyOf = func(c *gin.Context) string {
 		if strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
