@@ -336,6 +336,16 @@ func TestHandlerCoding(t *testing.T) {
 		runAll(t, e.do("GET", "/page"), hasStatus(200), noHeader("Content-Encoding"), hasHeader("Etag", `"v1-identity"`), hasBody(body))
 		e.wantRuns(1)
 	})
+	t.Run("x-gzip is gzip (RFC 9110 §8.4.1.3)", func(t *testing.T) {
+		e := newStoreEnv(t, onMemstore, compressPolicy, func(c *gin.Context) {
+			c.Header("Content-Encoding", "x-gzip")
+			c.Data(200, "text/html", gz.Bytes())
+		})
+		e.do("GET", "/page", "Accept-Encoding", "gzip")
+		runAll(t, e.do("GET", "/page", "Accept-Encoding", "gzip"), hasStatus(200), hasHeader("Content-Encoding", "x-gzip"), hasHeader("X-Cache", xHitValue), hasBody(gz.String()))
+		runAll(t, e.do("GET", "/page"), hasStatus(200), noHeader("Content-Encoding"), hasHeader("X-Cache", xHitValue), hasBody(body))
+		e.wantRuns(1)
+	})
 	t.Run("undecodable coding", func(t *testing.T) {
 		e := newStoreEnv(t, onMemstore, compressPolicy, func(c *gin.Context) {
 			c.Header("Content-Encoding", "exi")
