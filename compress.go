@@ -129,7 +129,8 @@ func (z *compression) compressible(h http.Header, body []byte) bool {
 // compressEntry rewrites e, stored with the identity body and the identity
 // ETag, into its first coding with the others in Codings: the stored
 // header then says the primary coding's Content-Encoding, Content-Length
-// and ETag. It reports false, leaving e as it was, when a coder failed.
+// and ETag. It reports false, leaving e as it was, when a coder failed or a
+// coding would not be smaller than the identity.
 func (z *compression) compressEntry(e *Entry) bool {
 	identity := e.Body
 	codings := make([]Coding, 0, len(z.codings))
@@ -137,6 +138,9 @@ func (z *compression) compressEntry(e *Entry) bool {
 		b, err := coders[name].encode(identity)
 		if err != nil {
 			return false
+		}
+		if len(b) >= len(identity) {
+			return false // incompressible (already compressed, or random): stored as it is
 		}
 		codings = append(codings, Coding{Name: name, ETag: codingETag(e.ETag, name), Size: len(b), Body: b})
 	}

@@ -31,6 +31,19 @@ func bigPage(n int) string {
 	return b.String()
 }
 
+// noise is n bytes that no coding makes smaller.
+func noise(n int) []byte {
+	b := make([]byte, n)
+	x := uint64(88172645463325252)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x)
+	}
+	return b
+}
+
 // gzipped is s compressed with the standard library's gzip, as a handler or
 // an upstream would send it.
 func gzipped(s string) *bytes.Buffer {
@@ -234,6 +247,7 @@ func TestCompressionWhatQualifies(t *testing.T) {
 		{"SVG", compressPolicy, func(c *gin.Context) { c.Data(200, "image/svg+xml", []byte(big)) }, "br"},
 		{"small", compressPolicy, page("<p>small</p>"), ""},
 		{"PNG", compressPolicy, func(c *gin.Context) { c.Data(200, "image/png", []byte(big)) }, ""},
+		{"incompressible text", compressPolicy, func(c *gin.Context) { c.Data(200, "text/plain", noise(4<<10)) }, ""},
 		{"no Content-Type", compressPolicy, func(c *gin.Context) { c.Writer.Header()["Content-Type"] = nil; c.Writer.WriteString(big) }, ""},
 		{"no-transform", compressPolicy, func(c *gin.Context) {
 			c.Header("Cache-Control", "public, no-transform")
