@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -36,6 +37,17 @@ var coders = map[string]*coder{
 	"br":      {encode: brEncode, decode: brDecode},
 	"zstd":    {encode: zstdEncode, decode: zstdDecode},
 	"deflate": {decode: deflateDecode},
+}
+
+// coderFor returns the coder of a Content-Encoding value as a handler or an
+// upstream wrote it, nil for one the cache does not know: names are
+// case-insensitive and "x-gzip" is gzip (RFC 9110 §8.4.1).
+func coderFor(coding string) *coder {
+	name := strings.ToLower(strings.TrimSpace(coding))
+	if name == "x-gzip" {
+		name = "gzip"
+	}
+	return coders[name]
 }
 
 const brQuality = 5

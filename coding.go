@@ -72,10 +72,7 @@ func choose(req *http.Request, e *Entry, outer bool) (s sending, err error) {
 		if g := codingIndex(e, "gzip"); g >= 0 && e.Codings[g].Body != nil {
 			from, coded = "gzip", e.Codings[g].Body // inflating is several times cheaper than decoding br
 		}
-		if from == "x-gzip" { // RFC 9110 §8.4.1.3
-			from = "gzip"
-		}
-		dec := coders[from]
+		dec := coderFor(from)
 		if dec == nil {
 			return s, errBadCoding
 		}

@@ -159,12 +159,9 @@ func (z *compression) compressEntry(e *Entry) bool {
 // may have it from the others.
 func keepHandlerCoding(e *Entry, handlerETag bool) bool {
 	name := strings.ToLower(strings.TrimSpace(e.Header.Get("Content-Encoding")))
-	if name == "x-gzip" {
-		name = "gzip"
-	}
-	c := coders[name]
-	if c == nil || len(e.Header["Content-Encoding"]) != 1 || strings.Contains(name, ",") {
-		return false
+	c := coderFor(name)
+	if c == nil || len(e.Header["Content-Encoding"]) != 1 {
+		return false // unknown, or several codings ("gzip, br" is no name coderFor knows)
 	}
 	identity, err := c.decode(e.Body, 0)
 	if err != nil {
