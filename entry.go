@@ -38,6 +38,8 @@ type Entry struct {
 	// coding the cache chose (gzip, which every client that compresses
 	// takes). Nil for every other entry.
 	Codings []Coding
+
+	hit *prepared // Header as a replay writes it (prepared.go); nil: iterate Header
 }
 
 // Coding is a stored response's representation in one more content-coding

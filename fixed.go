@@ -157,6 +157,7 @@ func (m fixedMode) settle(x rendered) settled {
 				e.Lifetime = lifetime
 				ttl = lifetime + max(rt.p.StaleWhileRevalidate, rt.p.StaleIfError)
 			}
+			e.prepare() // last: nothing changes e from here on
 			if err := rt.c.set(x.req.Context(), x.key, e, ttl, rt.entryTags(x.gc, x.req)); err != nil {
 				o.detail = "store-error"
 			} else {

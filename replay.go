@@ -67,14 +67,17 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 			}
 		}
 		cc := false
-		for k, v := range e.Header { // one pass, not a lookup per name
-			switch {
-			case notModifiedField(k):
-				h[k] = v
-				cc = cc || k == "Cache-Control"
-			case k == "Last-Modified" && e.ETag == "",
-				k == "Date": // a SharedCache entry keeps its Date
-				h[k] = v
+		if pr := e.prepared(); pr != nil {
+			for _, f := range pr.nm {
+				h[f.name] = f.values
+			}
+			cc = pr.cc
+		} else {
+			for k, v := range e.Header { // one pass, not a lookup per name
+				if notModifiedCarries(e, k) { // a SharedCache entry keeps its Date
+					h[k] = v
+					cc = cc || k == "Cache-Control"
+				}
 			}
 		}
 		if !s.asStored {
@@ -93,9 +96,16 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 	}
 
 	cc := false
-	for k, v := range e.Header { // RFC 9111 §4, multi-valued fields kept whole: every value, as stored
-		h[k] = v
-		cc = cc || k == "Cache-Control"
+	if pr := e.prepared(); pr != nil {
+		for _, f := range pr.fields { // RFC 9111 §4, multi-valued fields kept whole: every value, as stored
+			h[f.name] = f.values
+		}
+		cc = pr.cc
+	} else {
+		for k, v := range e.Header {
+			h[k] = v
+			cc = cc || k == "Cache-Control"
+		}
 	}
 	s.apply(h)
 	if outer != nil {

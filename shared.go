@@ -417,6 +417,7 @@ func (m sharedMode) store(gc *gin.Context, req *http.Request, key string, e *Ent
 			// render (here or on another replica) stored an index: its
 			// variants stay reachable if this one joins it.
 			index = newVaryIndex(names, rt.c.cfg.now())
+			index.prepare()
 			if cur, err := rt.c.get(req.Context(), key); err == nil && isVaryIndex(cur) && slices.Equal(cur.Header["Vary"], names) {
 				index = cur
 			}
@@ -426,6 +427,7 @@ func (m sharedMode) store(gc *gin.Context, req *http.Request, key string, e *Ent
 		}
 		key = variantKey(key, index, req.Header)
 	}
+	e.prepare() // e is new (settleFull, updatedBy304): no replay reads it yet
 	if err := rt.c.set(req.Context(), key, e, ttl, tags); err != nil {
 		return err
 	}

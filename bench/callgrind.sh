@@ -48,7 +48,7 @@ PeerHit/store=redis/body=1KiB PeerHit/store=redis/body=32KiB
 GincacheMiss/store=memstore/body=1KiB Bare/store=none/body=1KiB"}
 
 revs=()
-for r in "$@"; do revs+=("$(git rev-parse --short "$r")"); done
+for r in "$@"; do revs+=("$(git rev-parse --short "$r" 2>/dev/null || echo "$r")"); done # a name with no commit: a binary already in $BIN
 OUT=${OUT:-results/callgrind-$(IFS=-; echo "${revs[*]}").txt}
 mkdir -p "$BIN" "$(dirname "$OUT")"
 

@@ -13,7 +13,7 @@
 // plus a fixed overhead; when the total passes the bound, otter's W-TinyLFU
 // policy evicts the entries least likely to be asked for again. An entry
 // heavier than the whole bound is not stored at all. Every entry also expires
-// after the TTL it was stored with.
+// after the TTL it was stored with, to within a fifth of a second (Get).
 //
 // Quick start:
 //

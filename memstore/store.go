@@ -49,11 +49,15 @@ func New(opts ...Option) *Store {
 		panic("memstore: WithMaxBytes needs a positive size")
 	}
 	s := &Store{maxBytes: cfg.maxBytes}
+	var pad time.Duration // the coarse clock's lag (clock.go)
+	if cfg.now == nil {
+		pad = coarseResolution
+	}
 	o := &otter.Options[string, item]{
 		MaximumWeight: uint64(cfg.maxBytes),
 		Weigher:       func(_ string, it item) uint32 { return it.weight },
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, item]) time.Duration {
-			return e.Value.ttl
+			return min(e.Value.ttl, math.MaxInt64-pad) + pad
 		}),
 		// Atomic, so the index is current when a deletion returns: a
 		// purge right after an eviction finds nothing stale. forget only
@@ -66,6 +70,8 @@ func New(opts ...Option) *Store {
 	}
 	if cfg.now != nil {
 		o.Clock = clock{now: cfg.now}
+	} else {
+		o.Clock = coarse()
 	}
 	s.cache = otter.Must(o)
 	return s
@@ -73,6 +79,9 @@ func New(opts ...Option) *Store {
 
 // Get returns the entry stored under key, the same pointer that was Set, or
 // gincache.ErrNotFound once it has expired or been evicted. It never blocks.
+// Without WithClock, expiry is read from a clock that lags by up to a tenth
+// of a second (clock.go), so an entry is found for at most 0.2 s past its
+// TTL, never less than its TTL.
 func (s *Store) Get(_ context.Context, key string) (*gincache.Entry, error) {
 	it, ok := s.cache.GetIfPresent(key)
 	if !ok {

@@ -1,0 +1,74 @@
+package gincache
+
+import (
+	"net/http"
+	"unsafe"
+)
+
+// prepared is an entry's Header in the form a replay writes it: a slice of
+// fields, read in order, where a hit would otherwise iterate the map on every
+// request — starting and walking a map iterator costs more than the writes it
+// feeds. It is made once, before the entry is published (stored or decoded),
+// and never changes, so any number of replays may read it at once.
+//
+// It belongs to the Header map it was made from: an Entry copied with another
+// Header, or one made by a Store of its own, has no prepared form that
+// matches (Entry.prepared), and its replay iterates Header as before.
+type prepared struct {
+	header unsafe.Pointer // the map it was made from
+	n      int            // how many fields that map had
+	fields []field        // every field of Header, as stored
+	nm     []field        // the stored fields a 304 carries (RFC 9110 §15.4.5), see notModifiedCarries
+	cc     bool           // Header has Cache-Control: the handler's own, stored with the response
+}
+
+// field is one stored header field and its values, shared with Header.
+type field struct {
+	name   string
+	values []string
+}
+
+// prepare gives e its prepared form. It must be called only on an entry no
+// other goroutine can see yet: one just built to be stored, or just decoded.
+func (e *Entry) prepare() {
+	if len(e.Header) == 0 {
+		e.hit = nil
+		return
+	}
+	all := make([]field, 0, 2*len(e.Header))
+	p := &prepared{header: mapPointer(e.Header), n: len(e.Header)}
+	for k, v := range e.Header {
+		all = append(all, field{k, v})
+		p.cc = p.cc || k == "Cache-Control"
+	}
+	p.fields = all[:len(all):len(all)]
+	for k, v := range e.Header {
+		if notModifiedCarries(e, k) {
+			all = append(all, field{k, v})
+		}
+	}
+	p.nm = all[len(p.fields):]
+	e.hit = p
+}
+
+// prepared returns e's prepared form, or nil when it has none that matches
+// its Header (an entry built or copied outside the middleware).
+func (e *Entry) prepared() *prepared {
+	if p := e.hit; p != nil && p.header == mapPointer(e.Header) && p.n == len(e.Header) {
+		return p
+	}
+	return nil
+}
+
+// notModifiedCarries reports whether a 304 for e carries its stored field
+// named k: those of notModifiedHeaders, Last-Modified when it is the only
+// validator, and the Date a SharedCache entry keeps.
+func notModifiedCarries(e *Entry, k string) bool {
+	return notModifiedField(k) || k == "Last-Modified" && e.ETag == "" || k == "Date"
+}
+
+// mapPointer is the identity of a map: two Header values are the same map
+// when their pointers are equal.
+func mapPointer(h http.Header) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&h))
+}
