@@ -60,6 +60,9 @@ func parseHTTPDate(s string) (time.Time, bool) {
 // comparison of RFC 9110 §8.8.3.2: W/"x" and "x" are the same. valid is false
 // when the field is malformed, and the caller then ignores it.
 func etagListMatch(lines []string, etag string) (match, valid bool) {
+	if len(lines) == 1 && lines[0] == etag && validETag(etag) {
+		return true, true // the common case: the client sends back the one tag it was given
+	}
 	want := opaqueTag(etag)
 	for _, line := range lines {
 		s := line

@@ -8,14 +8,31 @@ import (
 // requestDirectives are the request Cache-Control directives the middleware
 // acts on (RFC 9111 §5.2.1). Others, such as max-age=0 on a normal reload,
 // are left to the validators: the stored copy is what the origin would send.
-// In shared-cache mode cc carries the rest (max-age, max-stale, min-fresh)
-// for requestAllows.
+// In shared-cache mode the rest (max-age, max-stale, min-fresh) go to
+// requestAllows. It holds only what a request may say, not a whole parsed
+// field: every request carries it through the decision tree, by value.
 type requestDirectives struct {
 	noCache      bool // §5.2.1.4: re-render (a hard reload), RFC 9111 §5.2.1.4; also Pragma: no-cache (§5.4)
 	noStore      bool // §5.2.1.5: do not store the response, RFC 9111 §5.2.1.5
 	onlyIfCached bool // §5.2.1.7: a miss is a 504, RFC 9111 §5.2.1.7
 
-	cc cacheControl // the whole Cache-Control field; zero when there is none (Pragma is not in it)
+	maxStaleAny bool  // §5.2.1.2 without a value
+	invalid     bool  // max-age was invalid or duplicated with different values (see requestAllows)
+	maxAge      delta // §5.2.1.1
+	minFresh    delta // §5.2.1.3
+	maxStale    delta // §5.2.1.2
+}
+
+// cacheControl is rd as the parsed field requestAllows reads.
+func (rd requestDirectives) cacheControl() cacheControl {
+	return cacheControl{
+		noCache:     rd.noCache,
+		maxAge:      rd.maxAge,
+		minFresh:    rd.minFresh,
+		maxStale:    rd.maxStale,
+		maxStaleAny: rd.maxStaleAny,
+		invalid:     rd.invalid,
+	}
 }
 
 // parseRequestDirectives reads Cache-Control, or Pragma: no-cache when there
@@ -44,7 +61,11 @@ func parseRequestDirectives(h http.Header) requestDirectives {
 		noCache:      cc.noCache,
 		noStore:      cc.noStore,
 		onlyIfCached: cc.onlyIfCached,
-		cc:           cc,
+		maxStaleAny:  cc.maxStaleAny,
+		invalid:      cc.invalid,
+		maxAge:       cc.maxAge,
+		minFresh:     cc.minFresh,
+		maxStale:     cc.maxStale,
 	}
 }
 

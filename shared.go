@@ -51,10 +51,10 @@ var _ mode = sharedMode{}
 
 // sharedPlan is a SharedCache route's own state of a request.
 type sharedPlan struct {
-	revalidate *Entry       // the stale entry the handler is asked to validate
-	index      *Entry       // the Vary index the request was looked up under
-	sent       time.Time    // when the request went to the handler, for Age (RFC 9111 §4.2.3)
-	asked      cacheControl // what the request's Cache-Control allows (RFC 9111 §5.2.1)
+	revalidate *Entry            // the stale entry the handler is asked to validate
+	index      *Entry            // the Vary index the request was looked up under
+	sent       time.Time         // when the request went to the handler, for Age (RFC 9111 §4.2.3)
+	asked      requestDirectives // what the request's Cache-Control allows (RFC 9111 §5.2.1)
 }
 
 func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
@@ -63,8 +63,7 @@ func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 		store: req.Method == http.MethodGet && !rd.noStore, // RFC 9111 §3, §5.2.1.5
 		fwd:   fwdURIMiss,
 	}
-	asked := rd.cc
-	asked.noCache = rd.noCache // with Pragma's (RFC 9111 §5.4)
+	asked := rd // noCache with Pragma's (RFC 9111 §5.4)
 	if !rt.honourNoCache {
 		asked.noCache, asked.maxAge, asked.minFresh = false, delta{}, delta{}
 	}
@@ -133,7 +132,7 @@ func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
 	age := max(rt.c.cfg.now().Sub(e.StoredAt), 0)
 	asked := p.shared.asked
 	unvalidated := m.sendable(e, resp, false) // §5.2.2.4, RFC 9213: what a client may have of it unvalidated
-	if requestAllows(asked, resp, age, life) {
+	if requestAllows(asked.cacheControl(), resp, age, life) {
 		how := servedFresh
 		if age >= life {
 			how = servedMaxStale
@@ -239,7 +238,7 @@ func (m sharedMode) collapsible(gc *gin.Context, e *Entry, p plan) bool {
 	if p.fresh {
 		asked.noCache = false
 	}
-	return requestAllows(asked, resp, age, m.freshFor(e, resp))
+	return requestAllows(asked.cacheControl(), resp, age, m.freshFor(e, resp))
 }
 
 // revalidatable reports whether this request may have e validated with
