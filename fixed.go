@@ -17,13 +17,11 @@ type fixedMode struct{ rt *route }
 
 var _ mode = fixedMode{}
 
-func (m fixedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
+func (m fixedMode) plan(gc *gin.Context, rd *requestDirectives, p *plan) bool {
 	rt, req := m.rt, gc.Request
 	lookup := rt.store
-	p := plan{
-		store: rt.store && req.Method == http.MethodGet && !rd.noStore, // RFC 9111 §3, §5.2.1.5
-		fwd:   fwdURIMiss,
-	}
+	p.store = rt.store && req.Method == http.MethodGet && !rd.noStore // RFC 9111 §3, §5.2.1.5
+	p.fwd = fwdURIMiss
 	if !rt.store {
 		p.fwd = fwdBypass
 	}
@@ -37,7 +35,7 @@ func (m fixedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 	case rd.noCache && rt.honourNoCache && lookup: // RFC 9111 §5.2.1.4: a hard reload
 		lookup, p.fwd, p.fresh = false, fwdRequest, true
 	}
-	return p, lookup
+	return lookup
 }
 
 func (m fixedMode) lookup(gc *gin.Context, key string) (*Entry, *Entry, error) {
@@ -51,7 +49,7 @@ func (m fixedMode) lookup(gc *gin.Context, key string) (*Entry, *Entry, error) {
 // serveStored answers from a stored entry when it is fresh, or stale within
 // StaleWhileRevalidate (RFC 5861 §3: at once, with one background refresh).
 // An entry within StaleIfError is the fallback of the render to come.
-func (m fixedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
+func (m fixedMode) serveStored(gc *gin.Context, e *Entry, p *plan) verdict {
 	rt := m.rt
 	age, lifetime := rt.c.cfg.now().Sub(e.StoredAt), m.lifetime(e)
 	switch {

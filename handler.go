@@ -113,7 +113,8 @@ func (rt *route) handle(gc *gin.Context) {
 	if rt.query != nil {
 		rt.filterQuery(gc) // before the key and the handler
 	}
-	p, lookup := rt.mode.plan(gc, rd)
+	var p plan
+	lookup := rt.plan(gc, &rd, &p)
 	if rt.p.Version != nil { // before the lookup: a 304 needs no store
 		if p.ver = rt.currentVersion(gc); rt.answerVersion(gc, p.ver) {
 			return
@@ -133,7 +134,7 @@ func (rt *route) handle(gc *gin.Context) {
 		case err == nil && !p.ver.matches(e):
 			p.detail = "version" // stored before the version changed: rendered again
 		case err == nil:
-			v := rt.mode.serveStored(gc, e, p)
+			v := rt.serveStored(gc, e, &p)
 			if v.done {
 				return
 			}

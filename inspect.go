@@ -55,7 +55,9 @@ func (rt *route) inspected(gc *gin.Context) bool {
 	if rt.query != nil {
 		rt.filterQuery(gc)
 	}
-	p, lookup := rt.mode.plan(gc, parseRequestDirectives(gc.Request.Header))
+	rd := parseRequestDirectives(gc.Request.Header)
+	var p plan
+	lookup := rt.plan(gc, &rd, &p)
 	key, kb := rt.key(gc)
 	in.key = strings.Clone(key)
 	if kb != nil {

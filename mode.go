@@ -16,19 +16,22 @@ import (
 // an entry lives and what Cache-Control goes out. sharedMode (shared.go) is
 // an RFC 9111 shared cache: the response says both.
 //
-// Its methods take and return values, never pointers to the request's
-// plan: a call through an interface would move the plan to the heap.
+// A pointer passed through an interface call escapes to the heap, so the
+// methods take the request's plan by value, except plan and serveStored:
+// every request reaches those, and handle calls them on the concrete mode
+// (route.plan, route.serveStored), where the plan stays on the stack
+// without being copied from call to call.
 type mode interface {
-	// plan reads the request: its key, whether it may be looked up and
-	// stored, and why not (RFC 9111 §3, §5.2.1).
-	plan(gc *gin.Context, rd requestDirectives) (p plan, lookup bool)
+	// plan reads the request into p: whether it may be stored, and why
+	// not, and whether it may be looked up (RFC 9111 §3, §5.2.1).
+	plan(gc *gin.Context, rd *requestDirectives, p *plan) (lookup bool)
 	// lookup returns the stored response for the request under key, and
 	// the Vary index it was found under, if any (RFC 9111 §4.1).
 	lookup(gc *gin.Context, key string) (e, index *Entry, err error)
 	// serveStored answers from e when the request may have it (fresh, or
 	// stale within stale-while-revalidate), or says what the render should
 	// fall back on or validate (RFC 9111 §4.2, §4.3; RFC 5861).
-	serveStored(gc *gin.Context, e *Entry, p plan) verdict
+	serveStored(gc *gin.Context, e *Entry, p *plan) verdict
 	// lifetime is how long e is fresh (RFC 9111 §4.2.1).
 	lifetime(e *Entry) time.Duration
 	// waited decides what a request that waited on another request's
@@ -48,4 +51,27 @@ type mode interface {
 	settle(x rendered) settled
 	// cacheControl sets the Cache-Control of a rendered response.
 	cacheControl(h, snap http.Header, status int)
+}
+
+// plan is mode.plan, called on the concrete mode so that rd and p do not
+// escape (see mode).
+func (rt *route) plan(gc *gin.Context, rd *requestDirectives, p *plan) bool {
+	switch m := rt.mode.(type) {
+	case fixedMode:
+		return m.plan(gc, rd, p)
+	case sharedMode:
+		return m.plan(gc, rd, p)
+	}
+	panic("gincache: unknown mode")
+}
+
+// serveStored is mode.serveStored, called on the concrete mode (see plan).
+func (rt *route) serveStored(gc *gin.Context, e *Entry, p *plan) verdict {
+	switch m := rt.mode.(type) {
+	case fixedMode:
+		return m.serveStored(gc, e, p)
+	case sharedMode:
+		return m.serveStored(gc, e, p)
+	}
+	panic("gincache: unknown mode")
 }

@@ -57,13 +57,11 @@ type sharedPlan struct {
 	asked      requestDirectives // what the request's Cache-Control allows (RFC 9111 §5.2.1)
 }
 
-func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
+func (m sharedMode) plan(gc *gin.Context, rd *requestDirectives, p *plan) bool {
 	rt, req := m.rt, gc.Request
-	p := plan{
-		store: req.Method == http.MethodGet && !rd.noStore, // RFC 9111 §3, §5.2.1.5
-		fwd:   fwdURIMiss,
-	}
-	asked := rd // noCache with Pragma's (RFC 9111 §5.4)
+	p.store = req.Method == http.MethodGet && !rd.noStore // RFC 9111 §3, §5.2.1.5
+	p.fwd = fwdURIMiss
+	asked := *rd // noCache with Pragma's (RFC 9111 §5.4)
 	if !rt.honourNoCache {
 		asked.noCache, asked.maxAge, asked.minFresh = false, delta{}, delta{}
 	}
@@ -75,7 +73,7 @@ func (m sharedMode) plan(gc *gin.Context, rd requestDirectives) (plan, bool) {
 	case req.Header.Get("Range") != "": // answered from a stored 200 (shared_range.go); a 206 is never stored
 		lookup, p.store, p.fwd, p.detail = req.Method == http.MethodGet, false, fwdBypass, "range"
 	}
-	return p, lookup
+	return lookup
 }
 
 // lookup returns the stored response for the request: under key, or, when
@@ -122,7 +120,7 @@ func variantKey(key string, index *Entry, h http.Header) string {
 // 5861 §3). Otherwise it prepares the render: a conditional request when e
 // has a validator (§4.3.1), and e as the fallback of a failure within the
 // response's stale-if-error.
-func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p plan) verdict {
+func (m sharedMode) serveStored(gc *gin.Context, e *Entry, p *plan) verdict {
 	rt := m.rt
 	resp := responseDirectives(e.Header)
 	if gc.Request.Header.Get("Authorization") != "" && !sharesWithAuthorization(resp) { // §3.5
