@@ -68,7 +68,7 @@ func (rt *route) replayWith(gc *gin.Context, e *Entry, how served, age time.Dura
 		}
 		cc := false
 		if pr := e.prepared(); pr != nil {
-			for _, f := range pr.nm {
+			for _, f := range pr.fields[:pr.nm] {
 				h[f.name] = f.values
 			}
 			cc = pr.cc
