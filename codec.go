@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -153,130 +154,223 @@ func appendString(b []byte, s string) []byte {
 
 // UnmarshalBinary decodes what MarshalBinary produced. Corrupt, truncated or
 // foreign input, and input from another format version, give an error, never
-// a panic and never a partly filled entry. It does not retain data (see
-// decode), and a decode costs a handful of allocations whatever the headers.
+// a panic and never a partly filled entry. It does not retain data, which its
+// caller may reuse: the head up to the body is copied into one string, which
+// the ETag and header strings are views of, and the body into a slice of its
+// own, so a decode costs a handful of allocations whatever the headers. One
+// allocation for the head and one for the body is what measured cheapest: a
+// single buffer for both saves the small one but pushes a body at a
+// size-class limit into the next class (a 32 KiB body into the large object
+// path, 8 KiB more), see BENCHMARKS.md.
 func (e *Entry) UnmarshalBinary(data []byte) error {
-	out, err := decode(data)
+	if err := checkEntry(data); err != nil {
+		return err
+	}
+	l, err := scan(unsafe.String(unsafe.SliceData(data), len(data)), false) // read only; all it keeps is copied below
 	if err != nil {
 		return err
+	}
+	out := l.hd
+	hs := string(data[:l.headEnd])
+	out.ETag = hs[l.etagOff : l.etagOff+len(out.ETag)]
+	out.Body = slices.Clone(out.Body)
+	for i := range out.Codings {
+		c := &out.Codings[i]
+		c.Name, c.ETag, c.Body = strings.Clone(c.Name), strings.Clone(c.ETag), slices.Clone(c.Body)
+	}
+	if l.nfields > 0 {
+		l.header(&out, hs, make([]string, l.nvals), nil, nil)
 	}
 	*e = out
 	return nil
 }
 
 // DecodeEntry decodes what MarshalBinary produced from a string — the form in
-// which go-redis returns a value — without copying it first. The entry does
-// not keep s: a store that holds decoded entries (tiered's local tier) holds
-// what they weigh, not their Redis replies beside them. Errors are those of
-// UnmarshalBinary.
+// which go-redis returns a value — without copying any of it: the entry's
+// strings, its Body and its codings' bodies are views of s. Errors are those
+// of UnmarshalBinary.
+//
+// Aliasing is safe because s cannot change. A Go string is immutable, and
+// the one a go-redis v9 GET returns is not a view of a buffer it reuses: its
+// reader makes each bulk-string reply in a fresh make([]byte, n+2), reads the
+// value into it and turns it into the string with an unsafe conversion,
+// never touching the slice again (proto.Reader.readStringReply). A caller
+// that made s with unsafe from a buffer of its own must not reuse that
+// buffer while the entry lives. Body has no spare capacity, so an append
+// copies it, and nothing may write into it: it is s's memory (as for any
+// stored Entry, which is immutable once stored).
+//
+// So the entry keeps s — all of it: the checksum, the codings, whatever
+// framed the entry inside s — for as long as it lives, instead of copies of
+// its parts. A store that holds decoded entries (tiered's local tier) holds
+// each reply once, about what the entry weighs (memstore counts its body,
+// strings and codings: the reply less its varints and checksum), and never
+// the reply beside a copy. A caller that keeps a small part of a large s
+// must copy that part.
+//
+// The entry comes ready for a hit: its Header is also held in the form a
+// replay writes it from (prepared.go), made here at no extra allocation and
+// tied to this Header map. A Store that changes the entry before returning
+// it must give it another Header map rather than write into this one, as
+// tiered does.
 func DecodeEntry(s string) (*Entry, error) {
-	data := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
-	out, err := decode(data)
+	if err := checkEntry(bytesOf(s)); err != nil {
+		return nil, err
+	}
+	l, err := scan(s, true)
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	if l.nfields == 0 {
+		e := new(Entry)
+		*e = l.hd
+		return e, nil
+	}
+	e, p, fields, values := newDecoded(true, l.nfields+l.nprep, l.nvals)
+	*e = l.hd
+	l.header(e, s, values, fields, p)
+	return e, nil
 }
 
-// decode parses data, which it only reads and does not retain: the head up
-// to the body is copied into one string, which the ETag and header strings
-// are views of, and the body into a slice of its own. So an entry holds its
-// own bytes once, and the input — a whole Redis reply — can be collected.
-// One allocation for the head and one for the body is what measured
-// cheapest: a single buffer for both saves the small one but pushes a body
-// at a size-class limit into the next class (a 32 KiB body into the large
-// object path, 8 KiB more), see BENCHMARKS.md.
-func decode(data []byte) (Entry, error) {
-	var out Entry
+// checkEntry checks data's magic, version and checksum, before anything of
+// it is read or copied.
+func checkEntry(data []byte) error {
 	if len(data) < len(codecMagic)+1+4 {
-		return out, errCodecShort
+		return errCodecShort
 	}
 	if string(data[:len(codecMagic)]) != codecMagic {
-		return out, errCodecMagic
+		return errCodecMagic
 	}
 	if data[len(codecMagic)] != codecVersion {
-		return out, errCodecVersion
+		return errCodecVersion
 	}
 	payload, sum := data[:len(data)-4], data[len(data)-4:]
 	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(sum) {
-		return out, errCodecChecksum
+		return errCodecChecksum
 	}
+	return nil
+}
 
-	d := decoder{b: payload, off: len(codecMagic) + 1}
+// layout is what a first walk over an entry finds: everything but its
+// Header, and where the header's fields are and how many, so that the
+// arrays behind Header can be allocated at once, at their size.
+type layout struct {
+	hd         Entry // all but Header; its strings and byte slices views of the input
+	etagOff    int
+	nfields    int // header fields
+	nvals      int // their values
+	nprep      int // of the fields, those a 304 carries (counted when preparing)
+	fieldStart int // the first field's offset
+	headEnd    int // the body's length prefix's offset: the end of the header
+}
+
+// scan walks s, which checkEntry accepted, and returns its layout, counting
+// the fields a 304 carries when prepare is set.
+func scan(s string, prepare bool) (layout, error) {
+	var l layout
+	d := decoder{b: bytesOf(s[:len(s)-4]), off: len(codecMagic) + 1}
 	flags := d.uvarint()
 	if flags&flagStoredAt != 0 {
-		out.StoredAt = d.time()
+		l.hd.StoredAt = d.time()
 	}
 	if flags&flagLastModified != 0 {
-		out.LastModified = d.time()
+		l.hd.LastModified = d.time()
 	}
 	if flags&flagLifetime != 0 {
 		lt := d.uvarint()
 		if d.err == nil && (lt == 0 || lt > math.MaxInt64) { // canonical: the flag says it is set
 			d.err = errCodecField
 		}
-		out.Lifetime = time.Duration(lt)
+		l.hd.Lifetime = time.Duration(lt)
 	}
 	status := d.uvarint()
 	if status > 999 {
 		d.err = errCodecField
 	}
-	out.Status = int(status)
-
-	// Everything up to the body is one string; the entry's strings are
-	// substrings of it. Find the body's start by walking the fields first.
+	l.hd.Status = int(status)
 	etagOff, etagLen := d.span()
+	l.etagOff, l.hd.ETag = etagOff, s[etagOff:etagOff+etagLen]
+
 	nfields := d.count(2)
-	fieldStart := d.off
-	nvals := 0
+	l.fieldStart = d.off
 	for i := uint64(0); i < nfields && d.err == nil; i++ {
-		d.span()
+		ko, kl := d.span()
+		if prepare && notModifiedCarries(&l.hd, s[ko:ko+kl]) {
+			l.nprep++
+		}
 		n := d.count(1)
-		nvals += int(n)
+		l.nvals += int(n)
 		for j := uint64(0); j < n && d.err == nil; j++ {
 			d.span()
 		}
 	}
-	headEnd := d.off
+	l.nfields, l.headEnd = int(nfields), d.off
 	bodyOff, bodyLen := d.span()
 	if flags&flagCodings != 0 {
-		out.Codings = d.codings()
+		l.hd.Codings = d.codings(s)
 	}
 	if d.err != nil {
-		return Entry{}, d.err
+		return layout{}, d.err
 	}
-	if d.off != len(payload) {
-		return Entry{}, errCodecTrailing
-	}
-
-	hs := string(payload[:headEnd])
-	out.ETag = hs[etagOff : etagOff+etagLen]
-	if nfields > 0 {
-		out.Header = make(http.Header, nfields)
-		values := make([]string, nvals)
-		d = decoder{b: payload[:headEnd], off: fieldStart}
-		for i := uint64(0); i < nfields; i++ {
-			ko, kl := d.span()
-			n := int(d.count(1))
-			vs := values[:n:n]
-			values = values[n:]
-			for j := range vs {
-				vo, vl := d.span()
-				vs[j] = hs[vo : vo+vl]
-			}
-			out.Header[hs[ko:ko+kl]] = vs
-		}
+	if d.off != len(d.b) {
+		return layout{}, errCodecTrailing
 	}
 	if bodyLen > 0 {
-		out.Body = slices.Clone(payload[bodyOff : bodyOff+bodyLen])
+		l.hd.Body = bytesOf(s[bodyOff : bodyOff+bodyLen])
 	}
-	return out, nil
+	return l, nil
+}
+
+// header gives e, which has l.nfields fields, its Header, with strings that
+// are views of hs (the input up to l.headEnd, or more) and values in
+// values, which has room for l.nvals. With p, e gets that prepared form
+// too, in fields, which has room for l.nfields+l.nprep.
+func (l *layout) header(e *Entry, hs string, values []string, fields []field, p *prepared) {
+	e.Header = make(http.Header, l.nfields)
+	d := decoder{b: bytesOf(hs[:l.headEnd]), off: l.fieldStart}
+	for i := range l.nfields {
+		ko, kl := d.span()
+		k := hs[ko : ko+kl]
+		n := int(d.count(1))
+		vs := values[:n:n]
+		values = values[n:]
+		for j := range vs {
+			vo, vl := d.span()
+			vs[j] = hs[vo : vo+vl]
+		}
+		e.Header[k] = vs
+		if p != nil {
+			fields[i] = field{k, vs}
+		}
+	}
+	// A name twice (which MarshalBinary never writes) leaves fewer fields
+	// in the map than were read: no prepared form, a replay reads Header.
+	if p == nil || len(e.Header) != l.nfields {
+		return
+	}
+	p.header, p.n, p.fields = mapPointer(e.Header), l.nfields, fields[:l.nfields:l.nfields]
+	nm := fields[l.nfields:l.nfields]
+	for _, f := range p.fields {
+		if notModifiedCarries(e, f.name) {
+			nm = append(nm, f)
+		}
+		p.cc = p.cc || f.name == "Cache-Control"
+	}
+	p.nm = nm
+	e.hit = p
+}
+
+// bytesOf is s's memory as a byte slice without spare capacity, for the
+// views DecodeEntry documents: read only.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // codings reads the entry's other content-codings: at least one, each
 // named, its size that of its body when it has one (the canonical form
-// MarshalBinary writes).
-func (d *decoder) codings() []Coding {
+// MarshalBinary writes). Their strings and bodies are views of s, whose
+// bytes d reads.
+func (d *decoder) codings(s string) []Coding {
 	n := d.count(4)
 	if d.err == nil && n == 0 {
 		d.err = errCodecField
@@ -296,9 +390,9 @@ func (d *decoder) codings() []Coding {
 		if d.err != nil {
 			return nil
 		}
-		out[i] = Coding{Name: string(d.b[no : no+nl]), ETag: string(d.b[eo : eo+el]), Size: int(size)}
+		out[i] = Coding{Name: s[no : no+nl], ETag: s[eo : eo+el], Size: int(size)}
 		if bl > 0 {
-			out[i].Body = slices.Clone(d.b[bo : bo+bl])
+			out[i].Body = bytesOf(s[bo : bo+bl])
 		}
 	}
 	return out

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // The tests here pin the binary form documented in codec.go. They build their
@@ -714,6 +715,135 @@ func BenchmarkDecodeEntry(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// decodeCases are entries of each shape DecodeEntry allocates differently
+// for: no header, a header that fits in a decoded entry's own room, codings,
+// and a header too big for it (decoded.go).
+func decodeCases() []struct {
+	name string
+	e    *Entry
+} {
+	big := fullEntry()
+	for i := range 2 * decodedFields {
+		big.Header["X-Field-"+strconv.Itoa(i)] = []string{"v" + strconv.Itoa(i)}
+	}
+	coded := fullEntry()
+	coded.Codings = []Coding{
+		{Name: "br", ETag: `"abc123-br"`, Size: 8, Body: []byte("br bytes")},
+		{Name: "identity", ETag: `"abc123-id"`, Size: 40},
+	}
+	return []struct {
+		name string
+		e    *Entry
+	}{
+		{"no header", &Entry{Status: 204, ETag: `"e"`, Body: []byte("x")}},
+		{"small header", fullEntry()},
+		{"codings", coded},
+		{"big header", big},
+	}
+}
+
+// inString reports whether the n bytes at p lie within s's memory.
+func inString(s string, p unsafe.Pointer, n int) bool {
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return uintptr(p) >= lo && uintptr(p)+uintptr(n) <= lo+uintptr(len(s))
+}
+
+// DecodeEntry copies nothing: every string and byte slice of the entry is a
+// view of the reply (the aliasing its doc comment argues is safe), the body
+// with no spare capacity, and the entry is the one UnmarshalBinary gives.
+func TestDecodeEntryAliasesInput(t *testing.T) {
+	for _, tt := range decodeCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			s := string(mustMarshal(t, tt.e))
+			got, err := DecodeEntry(s)
+			if err != nil {
+				t.Fatalf("DecodeEntry: %v", err)
+			}
+			var want Entry
+			if err := want.UnmarshalBinary([]byte(s)); err != nil {
+				t.Fatalf("UnmarshalBinary: %v", err)
+			}
+			if d := diffEntry(got, &want); d != "" {
+				t.Errorf("DecodeEntry differs from UnmarshalBinary: %s", d)
+			}
+			view := func(what string, p unsafe.Pointer, n int) {
+				t.Helper()
+				if n > 0 && !inString(s, p, n) {
+					t.Errorf("%s is a copy; want a view of the input", what)
+				}
+			}
+			view("ETag", unsafe.Pointer(unsafe.StringData(got.ETag)), len(got.ETag))
+			view("Body", unsafe.Pointer(unsafe.SliceData(got.Body)), len(got.Body))
+			if cap(got.Body) != len(got.Body) {
+				t.Errorf("cap(Body) = %d; want len = %d, so an append copies", cap(got.Body), len(got.Body))
+			}
+			for k, vs := range got.Header {
+				view("header name "+k, unsafe.Pointer(unsafe.StringData(k)), len(k))
+				for _, v := range vs {
+					view("a value of "+k, unsafe.Pointer(unsafe.StringData(v)), len(v))
+				}
+			}
+			for _, c := range got.Codings {
+				view("coding "+c.Name, unsafe.Pointer(unsafe.StringData(c.Name)), len(c.Name))
+				view("coding ETag "+c.ETag, unsafe.Pointer(unsafe.StringData(c.ETag)), len(c.ETag))
+				view("coding body "+c.Name, unsafe.Pointer(unsafe.SliceData(c.Body)), len(c.Body))
+				if cap(c.Body) != len(c.Body) {
+					t.Errorf("cap(coding %s body) = %d; want len = %d", c.Name, cap(c.Body), len(c.Body))
+				}
+			}
+		})
+	}
+}
+
+// UnmarshalBinary keeps copying, whatever DecodeEntry does: its caller may
+// reuse data, and the entry decoded from it must not change when it does.
+func TestUnmarshalBinaryCopiesInput(t *testing.T) {
+	for _, tt := range decodeCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			data := mustMarshal(t, tt.e)
+			var got Entry
+			if err := got.UnmarshalBinary(data); err != nil {
+				t.Fatalf("UnmarshalBinary: %v", err)
+			}
+			for i := range data {
+				data[i] = 0xa5
+			}
+			if d := diffEntry(&got, tt.e); d != "" {
+				t.Errorf("after the input was overwritten: %s", d)
+			}
+			if got.prepared() != nil {
+				t.Error("UnmarshalBinary's entry has a prepared form; only DecodeEntry's, for a hit, has one")
+			}
+		})
+	}
+}
+
+// A corrupt or truncated reply is still a miss: DecodeEntry returns an
+// error and no entry, never a panic, for every truncation and every changed
+// byte (CRC-32C catches any error confined to 32 consecutive bits).
+func TestDecodeEntryRejects(t *testing.T) {
+	for _, tt := range decodeCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			valid := mustMarshal(t, tt.e)
+			reject := func(what string, s string) {
+				t.Helper()
+				if e, err := DecodeEntry(s); err == nil || e != nil {
+					t.Fatalf("DecodeEntry(%s) = %v, %v; want nil and an error", what, e, err)
+				}
+			}
+			for n := range len(valid) {
+				reject(fmt.Sprintf("first %d bytes", n), string(valid[:n]))
+			}
+			for i := range valid {
+				data := slices.Clone(valid)
+				data[i] ^= 0xff
+				reject(fmt.Sprintf("byte %d flipped", i), string(data))
+			}
+			reject("trailing byte", string(seal(append(unseal(valid), 0))))
 		})
 	}
 }

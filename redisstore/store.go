@@ -98,8 +98,10 @@ func (s *Store) Get(ctx context.Context, key string) (*gincache.Entry, error) {
 	var foreign bool
 	err := s.do(ctx, "get", func(ctx context.Context) error {
 		var err error
-		// The reply as a string, decoded by gincache.DecodeEntry without a
-		// copy: only the body is copied out of it.
+		// The reply as a string, which gincache.DecodeEntry decodes
+		// without copying anything out of it: the entry's strings and
+		// body are views of the reply, a buffer go-redis made for it
+		// alone (see DecodeEntry), which the entry then keeps.
 		v, err = s.getString(ctx, key)
 		if isWrongType(err) {
 			// Not a string: someone else's value under our key. Redis
