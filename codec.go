@@ -166,7 +166,7 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 	if err := checkEntry(data); err != nil {
 		return err
 	}
-	l, err := scan(unsafe.String(unsafe.SliceData(data), len(data)), false) // read only; all it keeps is copied below
+	l, err := scan(unsafe.String(unsafe.SliceData(data), len(data))) // read only; all it keeps is copied below
 	if err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func DecodeEntry(s string) (*Entry, error) {
 	if err := checkEntry(bytesOf(s)); err != nil {
 		return nil, err
 	}
-	l, err := scan(s, true)
+	l, err := scan(s)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func DecodeEntry(s string) (*Entry, error) {
 		*e = l.hd
 		return e, nil
 	}
-	e, p, fields, values := newDecoded(true, l.nfields+l.nprep, l.nvals)
+	e, p, fields, values := newDecoded(true, l.nfields, l.nvals)
 	*e = l.hd
 	l.header(e, s, values, fields, p)
 	return e, nil
@@ -259,14 +259,12 @@ type layout struct {
 	etagOff    int
 	nfields    int // header fields
 	nvals      int // their values
-	nprep      int // of the fields, those a 304 carries (counted when preparing)
 	fieldStart int // the first field's offset
 	headEnd    int // the body's length prefix's offset: the end of the header
 }
 
-// scan walks s, which checkEntry accepted, and returns its layout, counting
-// the fields a 304 carries when prepare is set.
-func scan(s string, prepare bool) (layout, error) {
+// scan walks s, which checkEntry accepted, and returns its layout.
+func scan(s string) (layout, error) {
 	var l layout
 	d := decoder{b: bytesOf(s[:len(s)-4]), off: len(codecMagic) + 1}
 	flags := d.uvarint()
@@ -294,10 +292,7 @@ func scan(s string, prepare bool) (layout, error) {
 	nfields := d.count(2)
 	l.fieldStart = d.off
 	for i := uint64(0); i < nfields && d.err == nil; i++ {
-		ko, kl := d.span()
-		if prepare && notModifiedCarries(&l.hd, s[ko:ko+kl]) {
-			l.nprep++
-		}
+		d.span()
 		n := d.count(1)
 		l.nvals += int(n)
 		for j := uint64(0); j < n && d.err == nil; j++ {
@@ -324,7 +319,8 @@ func scan(s string, prepare bool) (layout, error) {
 // header gives e, which has l.nfields fields, its Header, with strings that
 // are views of hs (the input up to l.headEnd, or more) and values in
 // values, which has room for l.nvals. With p, e gets that prepared form
-// too, in fields, which has room for l.nfields+l.nprep.
+// too, in fields, which has room for l.nfields: the fields a 304 carries
+// from the front, the others from the back, as prepare orders them.
 func (l *layout) header(e *Entry, hs string, values []string, fields []field, p *prepared) {
 	e.Header = make(http.Header, l.nfields)
 	d := decoder{b: bytesOf(hs[:l.headEnd]), off: l.fieldStart}
@@ -340,7 +336,13 @@ func (l *layout) header(e *Entry, hs string, values []string, fields []field, p 
 		}
 		e.Header[k] = vs
 		if p != nil {
-			fields[i] = field{k, vs}
+			if notModifiedCarries(e, k) {
+				fields[p.nm] = field{k, vs}
+				p.nm++
+			} else {
+				fields[l.nfields-1-(i-p.nm)] = field{k, vs}
+			}
+			p.cc = p.cc || k == "Cache-Control"
 		}
 	}
 	// A name twice (which MarshalBinary never writes) leaves fewer fields
@@ -349,14 +351,6 @@ func (l *layout) header(e *Entry, hs string, values []string, fields []field, p 
 		return
 	}
 	p.header, p.n, p.fields = mapPointer(e.Header), l.nfields, fields[:l.nfields:l.nfields]
-	nm := fields[l.nfields:l.nfields]
-	for _, f := range p.fields {
-		if notModifiedCarries(e, f.name) {
-			nm = append(nm, f)
-		}
-		p.cc = p.cc || f.name == "Cache-Control"
-	}
-	p.nm = nm
 	e.hit = p
 }
 

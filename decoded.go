@@ -7,9 +7,8 @@ package gincache
 // for every allocation of its decode, and these three arrays and two
 // structs would be five.
 //
-// decodedFields and decodedValues are that room: 12 fields for Header's
-// and the 304's together (prepared.nm repeats the few of Header's that a
-// 304 carries) and 12 values. With them decoded is 888 bytes, which the 896-byte size class
+// decodedFields and decodedValues are that room: 12 fields (the prepared
+// form's, one a field of Header) and 12 values. With them decoded is 888 bytes, which the 896-byte size class
 // holds with the least to spare; a header that does not fit gets arrays of
 // its own (newDecoded).
 const (
