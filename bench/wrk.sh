@@ -11,7 +11,9 @@
 # leaving the other core of a 2-core machine to the server) and CONNS
 # connections (default 32). ACCEPT (default none) is the Accept-Encoding
 # every request sends, e.g. "gzip, br": the floor then serves the coding the
-# example's hit sent, precompressed. wrk is installed with apt-get when missing.
+# example's hit sent, precompressed. OLD (default none) is a commit whose
+# example is built too and run in the same rounds, as "example@OLD", for an
+# A/B of the whole stack. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
@@ -26,6 +28,7 @@ DURATION=${DURATION:-5s}
 THREADS=${THREADS:-1}
 CONNS=${CONNS:-32}
 ACCEPT=${ACCEPT:-}
+OLD=${OLD:-}
 ae=()
 [[ -n $ACCEPT ]] && ae=(-H "Accept-Encoding: $ACCEPT")
 
@@ -37,6 +40,7 @@ fi
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
+	[[ -n $OLD ]] && git worktree remove --force "$tmp/old" 2>/dev/null
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -69,6 +73,10 @@ waitfor() {
 
 (cd .. && go build -o "$tmp/example" ./example)
 go build -o "$tmp/floor" ./cmd/floor
+if [[ -n $OLD ]]; then
+	git worktree add -q --detach "$tmp/old" "$OLD"
+	(cd "$tmp/old" && go build -o "$tmp/example-old" ./example)
+fi
 
 exPort=$(freeport)
 # Without ACCEPT the example stores identity (-compress=false): the case is the
@@ -80,7 +88,21 @@ pids+=($!)
 ex="http://127.0.0.1:$exPort/"
 waitfor "$ex" # the first request renders and stores /
 
+cases="floor example"
+if [[ -n $OLD ]]; then
+	oldPort=$(freeport)
+	while [[ $oldPort == "$exPort" ]]; do oldPort=$(freeport); done
+	"$tmp/example-old" -quiet -compress="$compress" -addr "127.0.0.1:$oldPort" 2>"$tmp/example-old.log" &
+	pids+=($!)
+	old="http://127.0.0.1:$oldPort/"
+	waitfor "$old"
+	curl -fso /dev/null "${ae[@]}" "$old"
+	cases="floor example old"
+fi
+
+oldPort=${oldPort:-0}
 flPort=$(freeport)
+while [[ $flPort == "$oldPort" ]]; do flPort=$(freeport); done
 while [[ $flPort == "$exPort" ]]; do flPort=$(freeport); done
 curl -fso /dev/null "${ae[@]}" "$ex" # the first request in this coding, when it is a miss
 "$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
@@ -94,9 +116,10 @@ echo "load before: $(uptime)"
 
 declare -A results
 for r in $(seq "$ROUNDS"); do
-	for c in floor example; do
+	for c in $cases; do
 		url=$fl
 		[[ $c == example ]] && url=$ex
+		[[ $c == old ]] && url=$old
 		rps=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url" | awk '/^Requests\/sec:/ {print $2}')
 		echo "round $r $c: $rps req/s"
 		results[$c]+="$rps "
@@ -116,6 +139,11 @@ echo "| case | req/s per round | median req/s |"
 echo "| --- | --- | ---: |"
 echo "| floor (cmd/floor) | ${results[floor]}| $mf |"
 echo "| example / (gincache memstore hit) | ${results[example]}| $me |"
+if [[ -n $OLD ]]; then
+	mo=$(echo "${results[old]}" | median)
+	echo "| example@$OLD / | ${results[old]}| $mo |"
+	awk -v e="$me" -v o="$mo" 'BEGIN { printf "\nexample / example@OLD = %.3f\n", e / o }'
+fi
 awk -v e="$me" -v f="$mf" 'BEGIN {
 	r = e / f
 	printf "\nexample / floor = %.3f (%.1f%% of the floor); target: within 5%% (>= 0.95): %s\n", r, 100 * r, (r >= 0.95 ? "MET" : "NOT MET")

@@ -25,6 +25,13 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// quietLog is the floor's request log: discarded, as the example's with
+// -quiet. It is a variable, as the example's logger is (chosen by a flag): a
+// no-op literal passed straight to requestLog let the compiler inline it and
+// drop the boxing of the log line's nine arguments, five allocations a
+// request the example pays, which made the floor cheaper than the same work.
+var quietLog = func(string, ...any) {}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18081", "address to listen on")
 	from := flag.String("from", "http://127.0.0.1:8080/", "URL whose cached response is served")
@@ -37,7 +44,7 @@ func main() {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), requestLog(func(string, ...any) {}))
+	r.Use(gin.Recovery(), requestLog(quietLog))
 	r.GET("/", func(c *gin.Context) {
 		h := c.Writer.Header()
 		for k, v := range header {
