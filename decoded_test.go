@@ -97,14 +97,6 @@ func TestDecodeEntryPrepared(t *testing.T) {
 		{"Last-Modified the only validator", &Entry{Status: 200, Header: withCC}},
 		{"a field without values", &Entry{Status: 200, Header: http.Header{"X-Empty": {}, "Vary": {"Accept"}}}},
 	}
-	names := func(fs []field) []string {
-		var out []string
-		for _, f := range fs {
-			out = append(out, f.name)
-		}
-		slices.Sort(out)
-		return out
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := DecodeEntry(string(mustMarshal(t, tt.e)))
@@ -118,10 +110,10 @@ func TestDecodeEntryPrepared(t *testing.T) {
 			want := &Entry{ETag: got.ETag, Header: got.Header}
 			want.prepare()
 			wp := want.hit
-			if g, w := names(p.fields), slices.Sorted(maps.Keys(got.Header)); !slices.Equal(g, w) {
+			if g, w := fieldNames(p.fields), slices.Sorted(maps.Keys(got.Header)); !slices.Equal(g, w) {
 				t.Errorf("fields %q; want %q", g, w)
 			}
-			if g, w := names(p.fields[:p.nm]), names(wp.fields[:wp.nm]); !slices.Equal(g, w) {
+			if g, w := fieldNames(p.fields[:p.nm]), fieldNames(wp.fields[:wp.nm]); !slices.Equal(g, w) {
 				t.Errorf("304 fields %q; want %q, as prepare makes", g, w)
 			}
 			if p.cc != wp.cc {

@@ -54,24 +54,18 @@ type mode interface {
 }
 
 // plan is mode.plan, called on the concrete mode so that rd and p do not
-// escape (see mode).
+// escape (see mode). Handler makes a SharedCache route's mode sharedMode.
 func (rt *route) plan(gc *gin.Context, rd *requestDirectives, p *plan) bool {
-	switch m := rt.mode.(type) {
-	case fixedMode:
-		return m.plan(gc, rd, p)
-	case sharedMode:
-		return m.plan(gc, rd, p)
+	if rt.p.SharedCache {
+		return sharedMode{rt}.plan(gc, rd, p)
 	}
-	panic("gincache: unknown mode")
+	return fixedMode{rt}.plan(gc, rd, p)
 }
 
 // serveStored is mode.serveStored, called on the concrete mode (see plan).
 func (rt *route) serveStored(gc *gin.Context, e *Entry, p *plan) verdict {
-	switch m := rt.mode.(type) {
-	case fixedMode:
-		return m.serveStored(gc, e, p)
-	case sharedMode:
-		return m.serveStored(gc, e, p)
+	if rt.p.SharedCache {
+		return sharedMode{rt}.serveStored(gc, e, p)
 	}
-	panic("gincache: unknown mode")
+	return fixedMode{rt}.serveStored(gc, e, p)
 }

@@ -22,14 +22,6 @@ func TestPrepared(t *testing.T) {
 			"Vary":          {"Accept", "Accept-Language"},
 		}}
 	}
-	names := func(fs []field) []string {
-		var out []string
-		for _, f := range fs {
-			out = append(out, f.name)
-		}
-		slices.Sort(out)
-		return out
-	}
 	tests := []struct {
 		name    string
 		etag    string
@@ -46,7 +38,7 @@ func TestPrepared(t *testing.T) {
 			if p == nil {
 				t.Fatal("prepared() = nil after prepare")
 			}
-			if got, want := names(p.fields), slices.Sorted(maps.Keys(e.Header)); !slices.Equal(got, want) {
+			if got, want := fieldNames(p.fields), slices.Sorted(maps.Keys(e.Header)); !slices.Equal(got, want) {
 				t.Errorf("fields %q; want %q", got, want)
 			}
 			for _, f := range p.fields {
@@ -54,7 +46,7 @@ func TestPrepared(t *testing.T) {
 					t.Errorf("%s: %q; want %q", f.name, f.values, e.Header[f.name])
 				}
 			}
-			if got := names(p.fields[:p.nm]); !slices.Equal(got, tt.want304) {
+			if got := fieldNames(p.fields[:p.nm]); !slices.Equal(got, tt.want304) {
 				t.Errorf("304 fields %q; want %q", got, tt.want304)
 			}
 			if !p.cc {
@@ -95,4 +87,14 @@ func TestPrepared(t *testing.T) {
 			t.Error("an entry without header fields has a prepared form")
 		}
 	})
+}
+
+// fieldNames are the names of fs, sorted.
+func fieldNames(fs []field) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.name)
+	}
+	slices.Sort(out)
+	return out
 }
