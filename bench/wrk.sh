@@ -11,7 +11,9 @@
 # leaving the other core of a 2-core machine to the server) and CONNS
 # connections (default 32). ACCEPT (default none) is the Accept-Encoding
 # every request sends, e.g. "gzip, br": the floor then serves the coding the
-# example's hit sent, precompressed. OLD (default none) is a commit whose
+# example's hit sent, precompressed. Each round also prints the server's CPU
+# a request (user + system time from /proc over the round, divided by its
+# requests), which the req/s of a closed loop sharing two cores hides. OLD (default none) is a commit whose
 # example is built too and run in the same rounds, as "example@OLD", for an
 # A/B of the whole stack. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
@@ -85,6 +87,8 @@ compress=true
 [[ -z $ACCEPT ]] && compress=false
 "$tmp/example" -quiet -compress="$compress" -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
 pids+=($!)
+declare -A pid
+pid[example]=$!
 ex="http://127.0.0.1:$exPort/"
 waitfor "$ex" # the first request renders and stores /
 
@@ -94,6 +98,7 @@ if [[ -n $OLD ]]; then
 	while [[ $oldPort == "$exPort" ]]; do oldPort=$(freeport); done
 	"$tmp/example-old" -quiet -compress="$compress" -addr "127.0.0.1:$oldPort" 2>"$tmp/example-old.log" &
 	pids+=($!)
+	pid[old]=$!
 	old="http://127.0.0.1:$oldPort/"
 	waitfor "$old"
 	curl -fso /dev/null "${ae[@]}" "$old"
@@ -107,6 +112,7 @@ while [[ $flPort == "$exPort" ]]; do flPort=$(freeport); done
 curl -fso /dev/null "${ae[@]}" "$ex" # the first request in this coding, when it is a miss
 "$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
 pids+=($!)
+pid[floor]=$!
 fl="http://127.0.0.1:$flPort/"
 waitfor "$fl"
 
@@ -114,14 +120,23 @@ echo "example: $(curl -fsD - -o /dev/null "${ae[@]}" "$ex" | grep -iE '^(x-cache
 	"$(curl -fs "${ae[@]}" "$ex" | wc -c) bytes; floor: $(curl -fs "${ae[@]}" "$fl" | wc -c) bytes (Accept-Encoding: ${ACCEPT:-none})"
 echo "load before: $(uptime)"
 
+# cputicks prints the CPU a process has used (user + system), in clock ticks:
+# the server's CPU a request is that over a round divided by its requests.
+cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
 declare -A results
 for r in $(seq "$ROUNDS"); do
 	for c in $cases; do
 		url=$fl
 		[[ $c == example ]] && url=$ex
 		[[ $c == old ]] && url=$old
-		rps=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url" | awk '/^Requests\/sec:/ {print $2}')
-		echo "round $r $c: $rps req/s"
+		t0=$(cputicks "${pid[$c]}")
+		out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url")
+		t1=$(cputicks "${pid[$c]}")
+		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+		n=$(awk '/requests in/ {print $1}' <<<"$out")
+		echo "round $r $c: $rps req/s, server CPU $(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }') µs a request"
 		results[$c]+="$rps "
 	done
 done
