@@ -8,9 +8,9 @@ package gincache
 // structs would be five.
 //
 // decodedFields and decodedValues are that room: 12 fields (the prepared
-// form's, one a field of Header) and 12 values. With them decoded is 888 bytes, which the 896-byte size class
-// holds with the least to spare; a header that does not fit gets arrays of
-// its own (newDecoded).
+// form's, one a field of Header) and 12 values. With them decoded is 872
+// bytes, in the 896-byte size class; a header that does not fit gets arrays
+// of its own (newDecoded).
 const (
 	decodedFields = 12
 	decodedValues = 12
