@@ -226,7 +226,7 @@ func DecodeEntry(s string) (*Entry, error) {
 		*e = l.hd
 		return e, nil
 	}
-	e, p, fields, values := newDecoded(true, l.nfields, l.nvals)
+	e, p, fields, values := newDecoded(l.nfields, l.nvals)
 	*e = l.hd
 	l.header(e, s, values, fields, p)
 	return e, nil

@@ -27,14 +27,10 @@ type decoded struct {
 	values [decodedValues]string
 }
 
-// newDecoded returns a zero Entry, a zero prepared form for it when
-// prepare is set (nil otherwise), nfields fields for that form and nvals
-// values for its Header: in one allocation when they fit in decoded, in
-// one each otherwise.
-func newDecoded(prepare bool, nfields, nvals int) (*Entry, *prepared, []field, []string) {
-	if !prepare {
-		return new(Entry), nil, nil, make([]string, nvals)
-	}
+// newDecoded returns a zero Entry, a zero prepared form for it, nfields
+// fields for that form and nvals values for its Header: in one allocation
+// when they fit in decoded, in one each otherwise.
+func newDecoded(nfields, nvals int) (*Entry, *prepared, []field, []string) {
 	if nfields <= decodedFields && nvals <= decodedValues {
 		d := new(decoded)
 		return &d.entry, &d.hit, d.fields[:nfields], d.values[:nvals]
