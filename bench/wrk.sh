@@ -13,7 +13,13 @@
 # every request sends, e.g. "gzip, br": the floor then serves the coding the
 # example's hit sent, precompressed. Each round also prints the server's CPU
 # a request (user + system time from /proc over the round, divided by its
-# requests), which the req/s of a closed loop sharing two cores hides. OLD (default none) is a commit whose
+# requests), which the req/s of a closed loop sharing two cores hides, and
+# the garbage collector's share of it (every server runs with
+# GODEBUG=gctrace=1; its cycles and their CPU over the round, a request). A
+# third server, "floor+app", is cmd/floor -app: the same floor with the
+# example's application built beside it, so it carries the example's live
+# heap and the GC runs as often as the example's would for the same work.
+# OLD (default none) is a commit whose
 # example is built too and run in the same rounds, as "example@OLD", for an
 # A/B of the whole stack. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
@@ -85,24 +91,24 @@ exPort=$(freeport)
 # identity hit, not an inflate per request.
 compress=true
 [[ -z $ACCEPT ]] && compress=false
-"$tmp/example" -quiet -compress="$compress" -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
+GODEBUG=gctrace=1 "$tmp/example" -quiet -compress="$compress" -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
 pids+=($!)
 declare -A pid
 pid[example]=$!
 ex="http://127.0.0.1:$exPort/"
 waitfor "$ex" # the first request renders and stores /
 
-cases="floor example"
+cases="floor floor+app example"
 if [[ -n $OLD ]]; then
 	oldPort=$(freeport)
 	while [[ $oldPort == "$exPort" ]]; do oldPort=$(freeport); done
-	"$tmp/example-old" -quiet -compress="$compress" -addr "127.0.0.1:$oldPort" 2>"$tmp/example-old.log" &
+	GODEBUG=gctrace=1 "$tmp/example-old" -quiet -compress="$compress" -addr "127.0.0.1:$oldPort" 2>"$tmp/example-old.log" &
 	pids+=($!)
 	pid[old]=$!
 	old="http://127.0.0.1:$oldPort/"
 	waitfor "$old"
 	curl -fso /dev/null "${ae[@]}" "$old"
-	cases="floor example old"
+	cases="floor floor+app example old"
 fi
 
 oldPort=${oldPort:-0}
@@ -110,11 +116,19 @@ flPort=$(freeport)
 while [[ $flPort == "$oldPort" ]]; do flPort=$(freeport); done
 while [[ $flPort == "$exPort" ]]; do flPort=$(freeport); done
 curl -fso /dev/null "${ae[@]}" "$ex" # the first request in this coding, when it is a miss
-"$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
+GODEBUG=gctrace=1 "$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
 pids+=($!)
 pid[floor]=$!
 fl="http://127.0.0.1:$flPort/"
 waitfor "$fl"
+faPort=$(freeport)
+while [[ $faPort == "$oldPort" || $faPort == "$exPort" || $faPort == "$flPort" ]]; do faPort=$(freeport); done
+GODEBUG=gctrace=1 "$tmp/floor" -app -addr "127.0.0.1:$faPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor+app.log" &
+pids+=($!)
+pid[floor+app]=$!
+fa="http://127.0.0.1:$faPort/"
+waitfor "$fa"
+declare -A logs=([floor]="$tmp/floor.log" [floor+app]="$tmp/floor+app.log" [example]="$tmp/example.log" [old]="$tmp/example-old.log")
 
 echo "example: $(curl -fsD - -o /dev/null "${ae[@]}" "$ex" | grep -iE '^(x-cache|content-encoding)' | tr -d '\r' | paste -sd' ')," \
 	"$(curl -fs "${ae[@]}" "$ex" | wc -c) bytes; floor: $(curl -fs "${ae[@]}" "$fl" | wc -c) bytes (Accept-Encoding: ${ACCEPT:-none})"
@@ -125,19 +139,39 @@ echo "load before: $(uptime)"
 cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
-declare -A results
+# gcstats prints the GC cycles a gctrace log holds and their CPU in ms (the
+# sum of each line's "… ms cpu" phases: assist, background and idle marking
+# included).
+gcstats() {
+	awk '/^gc [0-9]+ / {
+		split($0, a, " ms cpu"); n = split(a[1], w, " "); p = w[n]
+		gsub(/[+\/]/, " ", p); k = split(p, c, " ")
+		for (i = 1; i <= k; i++) ms += c[i]
+		cycles++
+	} END { printf "%d %.3f\n", cycles, ms }' "$1"
+}
+
+declare -A results cpus gcs
 for r in $(seq "$ROUNDS"); do
 	for c in $cases; do
 		url=$fl
+		[[ $c == floor+app ]] && url=$fa
 		[[ $c == example ]] && url=$ex
 		[[ $c == old ]] && url=$old
+		read -r g0 m0 < <(gcstats "${logs[$c]}")
 		t0=$(cputicks "${pid[$c]}")
 		out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url")
 		t1=$(cputicks "${pid[$c]}")
+		sleep 0.1 # the last cycle's line
+		read -r g1 m1 < <(gcstats "${logs[$c]}")
 		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 		n=$(awk '/requests in/ {print $1}' <<<"$out")
-		echo "round $r $c: $rps req/s, server CPU $(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }') µs a request"
+		cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')
+		gc=$(awk -v g=$((g1 - g0)) -v ms="$m1" -v m0="$m0" -v n="$n" 'BEGIN { printf "%.2f cycles per 1000 requests, %.1f µs a request", g / n * 1000, (ms - m0) / n * 1000 }')
+		echo "round $r $c: $rps req/s, server CPU $cpu µs a request; GC $gc"
 		results[$c]+="$rps "
+		cpus[$c]+="$cpu "
+		gcs[$c]+="$(awk -v ms="$m1" -v m0="$m0" -v n="$n" 'BEGIN { printf "%.1f", (ms - m0) / n * 1000 }') "
 	done
 done
 echo "load after: $(uptime)"
@@ -148,18 +182,22 @@ echo "example after the run: $xc"
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mf=$(echo "${results[floor]}" | median)
+ma=$(echo "${results[floor+app]}" | median)
 me=$(echo "${results[example]}" | median)
 echo
-echo "| case | req/s per round | median req/s |"
-echo "| --- | --- | ---: |"
-echo "| floor (cmd/floor) | ${results[floor]}| $mf |"
-echo "| example / (gincache memstore hit) | ${results[example]}| $me |"
+echo "| case | req/s per round | median req/s | median server CPU µs a request | of it GC |"
+echo "| --- | --- | ---: | ---: | ---: |"
+row() { echo "| $1 | ${results[$2]}| $(echo "${results[$2]}" | median) | $(echo "${cpus[$2]}" | median) | $(echo "${gcs[$2]}" | median) |"; }
+row "floor (cmd/floor)" floor
+row "floor+app (cmd/floor -app)" floor+app
+row "example / (gincache memstore hit)" example
 if [[ -n $OLD ]]; then
 	mo=$(echo "${results[old]}" | median)
-	echo "| example@$OLD / | ${results[old]}| $mo |"
+	row "example@$OLD /" old
 	awk -v e="$me" -v o="$mo" 'BEGIN { printf "\nexample / example@OLD = %.3f\n", e / o }'
 fi
-awk -v e="$me" -v f="$mf" 'BEGIN {
+awk -v e="$me" -v f="$mf" -v a="$ma" 'BEGIN {
 	r = e / f
 	printf "\nexample / floor = %.3f (%.1f%% of the floor); target: within 5%% (>= 0.95): %s\n", r, 100 * r, (r >= 0.95 ? "MET" : "NOT MET")
+	printf "example / floor+app = %.3f (%.1f%%); floor+app / floor = %.3f\n", e / a, 100 * e / a, a / f
 }'

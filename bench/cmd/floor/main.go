@@ -8,7 +8,15 @@
 // (gin.Recovery and a request log that computes its line and, as with the
 // example's -quiet, drops it), so the difference in req/s is gincache's.
 //
+// With -app it also builds the example's whole application beside it (its
+// templates, the MIME table its assets load, a Cache on an empty memstore)
+// and keeps it alive without routing to it. The process then carries the
+// example's live heap, which sets how often the garbage collector runs and
+// how much each run marks: against that floor, the difference is gincache's
+// work a request, not the size of the app around it.
+//
 //	floor -addr 127.0.0.1:18081 -from http://127.0.0.1:18080/
+//	floor -app -addr 127.0.0.1:18082 -from http://127.0.0.1:18080/
 package main
 
 import (
@@ -19,10 +27,14 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/gincache/gincache"
+	"github.com/gincache/gincache/example/app"
+	"github.com/gincache/gincache/memstore"
 )
 
 // quietLog is the floor's request log: discarded, as the example's with
@@ -36,6 +48,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18081", "address to listen on")
 	from := flag.String("from", "http://127.0.0.1:8080/", "URL whose cached response is served")
 	accept := flag.String("accept", "", "Accept-Encoding to fetch it with: the floor then serves that coding's bytes")
+	withApp := flag.Bool("app", false, "also build the example's application and keep it alive, for the same live heap")
 	flag.Parse()
 
 	header, body, err := fetch(*from, *accept)
@@ -53,9 +66,16 @@ func main() {
 		c.Status(http.StatusOK)
 		_, _ = c.Writer.Write(body)
 	})
+	var ballast *gin.Engine
+	if *withApp {
+		ballast = app.New(gincache.New(memstore.New()), quietLog, "")
+	}
 	srv := &http.Server{Addr: *addr, Handler: r, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "floor on http://%s: %d bytes, %d header fields from %s\n", *addr, len(body), len(header), *from)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	fmt.Fprintf(os.Stderr, "floor on http://%s: %d bytes, %d header fields from %s (the example's app beside it: %t)\n",
+		*addr, len(body), len(header), *from, *withApp)
+	err = srv.ListenAndServe()
+	runtime.KeepAlive(ballast)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
 }
