@@ -86,12 +86,13 @@ if [[ -n $OLD ]]; then
 	(cd "$tmp/old" && go build -o "$tmp/example-old" ./example)
 fi
 
+gctrace=${GODEBUG:+$GODEBUG,}gctrace=1 # the caller's GODEBUG kept
 exPort=$(freeport)
 # Without ACCEPT the example stores identity (-compress=false): the case is the
 # identity hit, not an inflate per request.
 compress=true
 [[ -z $ACCEPT ]] && compress=false
-GODEBUG=gctrace=1 "$tmp/example" -quiet -compress="$compress" -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
+GODEBUG=$gctrace "$tmp/example" -quiet -compress="$compress" -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
 pids+=($!)
 declare -A pid
 pid[example]=$!
@@ -102,7 +103,7 @@ cases="floor floor+app example"
 if [[ -n $OLD ]]; then
 	oldPort=$(freeport)
 	while [[ $oldPort == "$exPort" ]]; do oldPort=$(freeport); done
-	GODEBUG=gctrace=1 "$tmp/example-old" -quiet -compress="$compress" -addr "127.0.0.1:$oldPort" 2>"$tmp/example-old.log" &
+	GODEBUG=$gctrace "$tmp/example-old" -quiet -compress="$compress" -addr "127.0.0.1:$oldPort" 2>"$tmp/example-old.log" &
 	pids+=($!)
 	pid[old]=$!
 	old="http://127.0.0.1:$oldPort/"
@@ -116,14 +117,14 @@ flPort=$(freeport)
 while [[ $flPort == "$oldPort" ]]; do flPort=$(freeport); done
 while [[ $flPort == "$exPort" ]]; do flPort=$(freeport); done
 curl -fso /dev/null "${ae[@]}" "$ex" # the first request in this coding, when it is a miss
-GODEBUG=gctrace=1 "$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
+GODEBUG=$gctrace "$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
 pids+=($!)
 pid[floor]=$!
 fl="http://127.0.0.1:$flPort/"
 waitfor "$fl"
 faPort=$(freeport)
 while [[ $faPort == "$oldPort" || $faPort == "$exPort" || $faPort == "$flPort" ]]; do faPort=$(freeport); done
-GODEBUG=gctrace=1 "$tmp/floor" -app -addr "127.0.0.1:$faPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor+app.log" &
+GODEBUG=$gctrace "$tmp/floor" -app -addr "127.0.0.1:$faPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor+app.log" &
 pids+=($!)
 pid[floor+app]=$!
 fa="http://127.0.0.1:$faPort/"
@@ -167,11 +168,12 @@ for r in $(seq "$ROUNDS"); do
 		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 		n=$(awk '/requests in/ {print $1}' <<<"$out")
 		cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')
-		gc=$(awk -v g=$((g1 - g0)) -v ms="$m1" -v m0="$m0" -v n="$n" 'BEGIN { printf "%.2f cycles per 1000 requests, %.1f µs a request", g / n * 1000, (ms - m0) / n * 1000 }')
-		echo "round $r $c: $rps req/s, server CPU $cpu µs a request; GC $gc"
+		gcus=$(awk -v ms="$m1" -v m0="$m0" -v n="$n" 'BEGIN { printf "%.1f", (ms - m0) / n * 1000 }')
+		per1000=$(awk -v g=$((g1 - g0)) -v n="$n" 'BEGIN { printf "%.2f", g / n * 1000 }')
+		echo "round $r $c: $rps req/s, server CPU $cpu µs a request; GC $per1000 cycles per 1000 requests, $gcus µs a request"
 		results[$c]+="$rps "
 		cpus[$c]+="$cpu "
-		gcs[$c]+="$(awk -v ms="$m1" -v m0="$m0" -v n="$n" 'BEGIN { printf "%.1f", (ms - m0) / n * 1000 }') "
+		gcs[$c]+="$gcus "
 	done
 done
 echo "load after: $(uptime)"
