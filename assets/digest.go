@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"io"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"sync"
@@ -76,7 +75,7 @@ func (a *Assets) hash(v *variant, r io.Reader, fi fs.FileInfo) (*digest, error) 
 		modTime: fi.ModTime(),
 	}
 	if v.coding == "" {
-		d.ctype = mime.TypeByExtension(path.Ext(v.name))
+		d.ctype = typeByExtension(path.Ext(v.name))
 		if d.ctype == "" {
 			d.ctype = http.DetectContentType(head[:n])
 		}
