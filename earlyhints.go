@@ -2,7 +2,7 @@ package gincache
 
 import (
 	"net/http"
-	"reflect"
+	"time"
 )
 
 // interim reports whether code is an interim response that goes to the
@@ -16,15 +16,25 @@ func interim(code int) bool {
 // maxUnwrap bounds the walk down a chain of wrapped writers.
 const maxUnwrap = 16
 
+// connected is what a writer on a live connection has: net/http's HTTP/1
+// and HTTP/2 writers both set write deadlines (for
+// http.ResponseController). A writer without one — an
+// httptest.ResponseRecorder, a background refresh's sink, a wrapper that
+// does not unwrap — has no client to send an interim response to, and
+// would take the code for the final status.
+type connected interface {
+	SetWriteDeadline(time.Time) error
+}
+
 // sendInterim sends an interim response straight to the connection, with
 // the header as it is now (net/http writes a 1xx at once when WriteHeader
 // is called with one). It goes around gin's writer and any other wrapper
 // between the cache and the connection, which would take the code for the
 // final status and keep it (gin's does). It is never buffered, stored or
 // replayed, and the final status is still the handler's to choose. An
-// interim response once the final status is fixed, or from a background
-// refresh, has no client to go to and is dropped; so is one written to an
-// httptest.ResponseRecorder, which would record it as the final status.
+// interim response once the final status is fixed, or to a writer that is
+// not connected (see connected), is dropped: a hint may always be left out
+// (RFC 8297 §2), a wrong final status may not.
 func (w *bodyWriter) sendInterim(code int) {
 	if w.committed || w.streaming && w.ResponseWriter.Written() {
 		return // RFC 9110 §15.2: interim responses precede the final one
@@ -37,12 +47,7 @@ func (w *bodyWriter) sendInterim(code int) {
 		}
 		rw = u.Unwrap()
 	}
-	switch rw.(type) {
-	case *sinkWriter, *bodyWriter:
-		return
+	if _, ok := rw.(connected); ok {
+		rw.WriteHeader(code)
 	}
-	if t := reflect.TypeOf(rw); t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "net/http/httptest" {
-		return
-	}
-	rw.WriteHeader(code)
 }

@@ -41,6 +41,11 @@ type interimGot struct {
 
 func getWithTrace(t *testing.T, url string) interimGot {
 	t.Helper()
+	return getWithTraceBy(t, http.DefaultClient, url)
+}
+
+func getWithTraceBy(t *testing.T, client *http.Client, url string) interimGot {
+	t.Helper()
 	var got interimGot
 	trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
 		got.codes = append(got.codes, code)
@@ -50,7 +55,7 @@ func getWithTrace(t *testing.T, url string) interimGot {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, url, nil)
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +99,38 @@ func TestEarlyHintsThroughRealServer(t *testing.T) {
 	}
 	if hit.status != 200 || hit.body != "page" || hit.xcache != "HIT from Server" {
 		t.Errorf("hit: %d %q X-Cache %q; want 200 \"page\" HIT from Server", hit.status, hit.body, hit.xcache)
+	}
+	if got := runs.Load(); got != 1 {
+		t.Errorf("handler ran %d times; want 1", got)
+	}
+}
+
+// Over HTTP/2 the hint goes out too: its writer is as connected as
+// HTTP/1's (RFC 9113 §8.1 allows interim responses before the final one).
+func TestEarlyHintsOverHTTP2(t *testing.T) {
+	var runs atomic.Int64
+	r := gin.New()
+	r.GET("/page", gincache.New(memstore.New()).Handler(gincache.Policy{Public: true, ServerTTL: time.Minute}), earlyHints(&runs))
+	srv := httptest.NewUnstartedServer(r)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+
+	var proto string
+	client := srv.Client()
+	miss := getWithTraceBy(t, client, srv.URL+"/page")
+	if res, err := client.Get(srv.URL + "/page"); err == nil {
+		proto = res.Proto
+		res.Body.Close()
+	}
+	if proto != "HTTP/2.0" {
+		t.Fatalf("the test server spoke %q; want HTTP/2.0", proto)
+	}
+	if len(miss.codes) != 1 || miss.codes[0] != 103 || miss.links[0] != preload {
+		t.Errorf("miss: interim responses %v with Link %q; want one 103 with %q", miss.codes, miss.links, preload)
+	}
+	if miss.status != 200 || miss.body != "page" || miss.xcache != "MISS" {
+		t.Errorf("miss: %d %q X-Cache %q; want 200 \"page\" MISS", miss.status, miss.body, miss.xcache)
 	}
 	if got := runs.Load(); got != 1 {
 		t.Errorf("handler ran %d times; want 1", got)
