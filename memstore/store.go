@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/maypok86/otter/v2"
@@ -83,44 +82,12 @@ func New(opts ...Option) *Store {
 // Without WithClock, expiry is read from a clock that lags by up to a tenth
 // of a second (clock.go), so an entry is found for at most 0.2 s past its
 // TTL, never less than its TTL.
-//
-// Only one Get in readSample tells otter's eviction policy of the read (see
-// recordRead); the others look the entry up quietly.
 func (s *Store) Get(_ context.Context, key string) (*gincache.Entry, error) {
-	if !recordRead() {
-		e, ok := s.cache.GetEntryQuietly(key)
-		if !ok {
-			return nil, gincache.ErrNotFound
-		}
-		return e.Value.entry, nil
-	}
 	it, ok := s.cache.GetIfPresent(key)
 	if !ok {
 		return nil, gincache.ErrNotFound
 	}
 	return it.entry, nil
-}
-
-// readSample is how many Gets share one read told to otter's policy.
-const readSample = 4
-
-// recordRead reports whether this Get is the one in readSample that otter's
-// policy hears of.
-//
-// otter (like Caffeine, whose design it follows) queues each read in a
-// striped buffer — an atomic add on a cache line every core shares — and
-// replays the queue into its frequency sketch and LRU order every 16 or so
-// reads. Under load over loopback that bookkeeping cost a hit ~0.26 µs of
-// server CPU, four times the hash lookup (BENCHMARKS.md, "Sampled reads").
-// The buffer is lossy by design:
-// when it is full, reads are dropped, because the policy only needs a
-// sample of them. A page cache's hot keys are read thousands of times, so a
-// quarter of their reads still saturates the sketch's counters and keeps
-// them at the front; an entry read a few times may go unnoticed, as it may
-// in a full buffer. The sample is random, not every fourth call, so no key
-// is read in step with the counter and never recorded.
-func recordRead() bool {
-	return rand.Uint32N(readSample) == 0
 }
 
 // Set stores e under key for ttl, keeping the pointer: e must not be modified
