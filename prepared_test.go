@@ -67,6 +67,24 @@ func TestPrepared(t *testing.T) {
 			t.Error("the original lost its prepared form")
 		}
 	})
+	t.Run("copiedThenPrepared", func(t *testing.T) { // what tiered does with a filled copy
+		e := stored(`"a"`)
+		e.prepare()
+		c := *e
+		c.Header = e.Header.Clone()
+		delete(c.Header, "Vary")
+		c.Prepare()
+		p := c.prepared()
+		if p == nil {
+			t.Fatal("a copy given Prepare has no prepared form")
+		}
+		if got, want := fieldNames(p.fields), slices.Sorted(maps.Keys(c.Header)); !slices.Equal(got, want) {
+			t.Errorf("the copy's fields %q; want its own Header's %q", got, want)
+		}
+		if e.prepared() == nil || len(e.prepared().fields) != len(e.Header) {
+			t.Error("preparing the copy changed the original's prepared form")
+		}
+	})
 	t.Run("grownAfterPrepare", func(t *testing.T) {
 		e := stored(`"a"`)
 		e.prepare()

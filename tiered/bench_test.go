@@ -139,3 +139,51 @@ func BenchmarkTierHit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTierHitFilled is a hit on a replica whose local copy came from
+// Redis, stored there by another replica (a fill, as on every replica but
+// the one that rendered), against a hit on the replica that rendered it.
+func BenchmarkTierHitFilled(b *testing.B) {
+	gin.SetMode(gin.ReleaseMode)
+	body := strings.Repeat("x", 1<<10)
+	mr := miniredis.RunT(b)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), ContextTimeoutEnabled: true})
+	b.Cleanup(func() { rdb.Close() })
+	replica := func() *gin.Engine {
+		ts := tiered.New(memstore.New(), redisstore.New(rdb, redisstore.WithPrefix("tier:")), tiered.WithLocalTTL(time.Hour))
+		b.Cleanup(ts.Close)
+		r := gin.New()
+		r.GET("/page", gincache.New(ts).Handler(gincache.Policy{Public: true, MaxAge: time.Minute, ServerTTL: time.Hour}),
+			func(c *gin.Context) { c.String(http.StatusOK, body) })
+		return r
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://example.com/page", nil)
+	rendered, filled := replica(), replica()
+	for i, step := range []struct {
+		r    *gin.Engine
+		want string
+	}{{rendered, "MISS"}, {filled, "HIT from Server"}, {filled, "HIT from Server"}} {
+		w := &discardWriter{h: http.Header{}}
+		step.r.ServeHTTP(w, req)
+		if w.status != http.StatusOK || w.h.Get("X-Cache") != step.want || w.n != len(body) {
+			b.Fatalf("request %d: %d, X-Cache %q, %d bytes; want 200, %q, %d", i, w.status, w.h.Get("X-Cache"), w.n, step.want, len(body))
+		}
+	}
+	before := mr.CommandCount()
+	for _, c := range []struct {
+		name string
+		r    *gin.Engine
+	}{{"rendered", rendered}, {"filled", filled}} {
+		b.Run("copy="+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			w := &discardWriter{h: make(http.Header, 16)}
+			for b.Loop() {
+				w.reset()
+				c.r.ServeHTTP(w, req)
+			}
+		})
+	}
+	if n := mr.CommandCount() - before; n != 0 {
+		b.Fatalf("the hits sent %d commands to Redis; want 0, every one local", n)
+	}
+}

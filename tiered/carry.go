@@ -52,6 +52,7 @@ func takeTags(e *gincache.Entry) (out *gincache.Entry, tags []string, known bool
 			c.Header[k] = vs
 		}
 	}
+	c.Prepare() // a new Header map: the decoded entry's prepared form is not its own
 	if len(v) == 0 || v[0] != carryVersion {
 		return &c, nil, false
 	}
