@@ -21,7 +21,13 @@
 # heap and the GC runs as often as the example's would for the same work.
 # OLD (default none) is a commit whose
 # example is built too and run in the same rounds, as "example@OLD", for an
-# A/B of the whole stack. wrk is installed with apt-get when missing.
+# A/B of the whole stack. PROFILE (default none) is a directory: the
+# servers are then built with -tags pprof (example/pprof.go,
+# cmd/floor/pprof.go) and each round of floor, floor+app and example takes a
+# CPU profile of the server while wrk runs (DURATION must then be whole
+# seconds, e.g. 10s), saved as PROFILE/<case>-<round>.pprof beside the
+# binaries, with each round's request count in PROFILE/requests.txt, for
+# bench/perreq.sh. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
@@ -37,6 +43,16 @@ THREADS=${THREADS:-1}
 CONNS=${CONNS:-32}
 ACCEPT=${ACCEPT:-}
 OLD=${OLD:-}
+PROFILE=${PROFILE:-}
+tags=()
+if [[ -n $PROFILE ]]; then
+	tags=(-tags pprof)
+	mkdir -p "$PROFILE"
+	PROFILE=$(cd "$PROFILE" && pwd)
+	secs=${DURATION%s}
+	[[ $secs =~ ^[0-9]+$ && $secs -ge 2 ]] || { echo "wrk.sh: PROFILE needs DURATION in whole seconds, at least 2s" >&2; exit 2; }
+	: >"$PROFILE/requests.txt"
+fi
 ae=()
 [[ -n $ACCEPT ]] && ae=(-H "Accept-Encoding: $ACCEPT")
 
@@ -79,8 +95,11 @@ waitfor() {
 	return 1
 }
 
-(cd .. && go build -o "$tmp/example" ./example)
-go build -o "$tmp/floor" ./cmd/floor
+(cd .. && go build "${tags[@]}" -o "$tmp/example" ./example)
+go build "${tags[@]}" -o "$tmp/floor" ./cmd/floor
+if [[ -n $PROFILE ]]; then
+	cp "$tmp/example" "$tmp/floor" "$PROFILE/" # pprof reads symbols from the binary
+fi
 if [[ -n $OLD ]]; then
 	git worktree add -q --detach "$tmp/old" "$OLD"
 	(cd "$tmp/old" && go build -o "$tmp/example-old" ./example)
@@ -92,7 +111,20 @@ exPort=$(freeport)
 # identity hit, not an inflate per request.
 compress=true
 [[ -z $ACCEPT ]] && compress=false
-GODEBUG=$gctrace "$tmp/example" -quiet -compress="$compress" -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
+# With PROFILE, each server's pprof address: ports from 40000 up, apart
+# from the servers' (freeport's 20000–39999).
+declare -A pp
+for c in example floor floor+app; do
+	[[ -z $PROFILE ]] && break
+	while :; do
+		p=$((40000 + RANDOM % 10000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && [[ " ${pp[*]} " != *":$p "* ]]; then
+			pp[$c]=127.0.0.1:$p
+			break
+		fi
+	done
+done
+GINCACHE_PPROF=${pp[example]:-} GODEBUG=$gctrace "$tmp/example" -quiet -compress="$compress" -addr "127.0.0.1:$exPort" 2>"$tmp/example.log" &
 pids+=($!)
 declare -A pid
 pid[example]=$!
@@ -117,14 +149,14 @@ flPort=$(freeport)
 while [[ $flPort == "$oldPort" ]]; do flPort=$(freeport); done
 while [[ $flPort == "$exPort" ]]; do flPort=$(freeport); done
 curl -fso /dev/null "${ae[@]}" "$ex" # the first request in this coding, when it is a miss
-GODEBUG=$gctrace "$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
+GINCACHE_PPROF=${pp[floor]:-} GODEBUG=$gctrace "$tmp/floor" -addr "127.0.0.1:$flPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor.log" &
 pids+=($!)
 pid[floor]=$!
 fl="http://127.0.0.1:$flPort/"
 waitfor "$fl"
 faPort=$(freeport)
 while [[ $faPort == "$oldPort" || $faPort == "$exPort" || $faPort == "$flPort" ]]; do faPort=$(freeport); done
-GODEBUG=$gctrace "$tmp/floor" -app -addr "127.0.0.1:$faPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor+app.log" &
+GINCACHE_PPROF=${pp[floor+app]:-} GODEBUG=$gctrace "$tmp/floor" -app -addr "127.0.0.1:$faPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor+app.log" &
 pids+=($!)
 pid[floor+app]=$!
 fa="http://127.0.0.1:$faPort/"
@@ -161,7 +193,13 @@ for r in $(seq "$ROUNDS"); do
 		[[ $c == old ]] && url=$old
 		read -r g0 m0 < <(gcstats "${logs[$c]}")
 		t0=$(cputicks "${pid[$c]}")
+		prof=
+		if [[ -n $PROFILE && -n ${pp[$c]:-} ]]; then
+			curl -fso "$PROFILE/$c-$r.pprof" "http://${pp[$c]}/debug/pprof/profile?seconds=$((secs - 1))" &
+			prof=$!
+		fi
 		out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url")
+		[[ -n $prof ]] && wait "$prof"
 		t1=$(cputicks "${pid[$c]}")
 		sleep 0.1 # the last cycle's line
 		read -r g1 m1 < <(gcstats "${logs[$c]}")
@@ -172,6 +210,7 @@ for r in $(seq "$ROUNDS"); do
 		per1000=$(awk -v g=$((g1 - g0)) -v n="$n" 'BEGIN { printf "%.2f", g / n * 1000 }')
 		echo "round $r $c: $rps req/s, server CPU $cpu µs a request; GC $per1000 cycles per 1000 requests, $gcus µs a request"
 		results[$c]+="$rps "
+		[[ -n $prof ]] && echo "$c $r $n $DURATION $((secs - 1))" >>"$PROFILE/requests.txt"
 		cpus[$c]+="$cpu "
 		gcs[$c]+="$gcus "
 	done
