@@ -41,8 +41,8 @@ type smallPrepared struct {
 // Store that builds an Entry of its own, or copies one with another Header
 // map (as tiered does to strip what it carries), calls Prepare on it before
 // keeping or returning it. Without it every hit is still right, only slower:
-// a hit on tiered's unprepared copy took 1.25× the time of one on the
-// prepared entry (BENCHMARKS.md, "Prepared copies").
+// a hit on tiered's unprepared copy took 1.1–1.25× the time of one on the
+// prepared entry (BENCHMARKS.md, "Round 5").
 //
 // Prepare writes to e and reads Header as it is: call it only while no
 // other goroutine can see e, once Header is final.
