@@ -33,10 +33,11 @@
 //   - Every file response has a strong ETag (the quoted first 32 hex digits
 //     of the bytes' SHA-256), Last-Modified when the fs.FS gives a
 //     modification time that is not in the future (embed.FS gives none, so
-//     there is none), Content-Type (by extension, from a table of web types
-//     that is the same on every host, then the host's MIME database, else
-//     sniffed from the first 512 bytes; types.go), X-Content-Type-Options:
-//     nosniff and Content-Length, and
+//     there is none), Content-Type (by extension, from tables that are the
+//     same on every host, then the host's MIME database and the program's
+//     mime.AddExtensionType for an extension they do not list, else sniffed
+//     from the first 512 bytes; types.go), X-Content-Type-Options: nosniff
+//     and Content-Length, and
 //     answers If-None-Match and If-Modified-Since with 304, Range with 206.
 //   - A name that is no file, a directory, or any path that is not a clean
 //     relative name: 404 with Cache-Control: no-store.
