@@ -211,8 +211,8 @@ func (e *Entry) UnmarshalBinary(data []byte) error {
 // The entry comes ready for a hit: its Header is also held in the form a
 // replay writes it from (prepared.go), made here at no extra allocation and
 // tied to this Header map. A Store that changes the entry before returning
-// it must give it another Header map rather than write into this one, as
-// tiered does.
+// it must give it another Header map rather than write into this one, and
+// call Prepare on the result, as tiered does.
 func DecodeEntry(s string) (*Entry, error) {
 	if err := checkEntry(bytesOf(s)); err != nil {
 		return nil, err

@@ -12,8 +12,9 @@ import (
 // and never changes, so any number of replays may read it at once.
 //
 // It belongs to the Header map it was made from: an Entry copied with another
-// Header, or one made by a Store of its own, has no prepared form that
-// matches (Entry.prepared), and its replay iterates Header as before.
+// Header, or one a Store built, has no prepared form that matches
+// (Entry.prepared) until it is given one (Entry.Prepare), and its replay
+// iterates Header meanwhile.
 type prepared struct {
 	header unsafe.Pointer // the map it was made from
 	n      int            // how many fields that map had
@@ -40,12 +41,15 @@ type smallPrepared struct {
 // prepares every entry it stores, and DecodeEntry every entry it decodes; a
 // Store that builds an Entry of its own, or copies one with another Header
 // map (as tiered does to strip what it carries), calls Prepare on it before
-// keeping or returning it. Without it every hit is still right, only slower:
-// a hit on tiered's unprepared copy took 1.1–1.25× the time of one on the
-// prepared entry (BENCHMARKS.md, "Round 5").
+// keeping or returning it. Without it a hit is right, only slower (tiered's
+// unprepared copies took 1.12–1.16× the time of a prepared entry's hit:
+// BENCHMARKS.md, "Round 5").
 //
-// Prepare writes to e and reads Header as it is: call it only while no
-// other goroutine can see e, once Header is final.
+// Prepare records Header and ETag as they are, and writes to e: call it
+// only while no other goroutine can see e, once both are final. A change to
+// Header afterwards that adds or removes a field makes hits iterate Header
+// again; one that replaces a field's values is not seen, and hits would send
+// the old ones — call Prepare again after any change.
 func (e *Entry) Prepare() { e.prepare() }
 
 // prepare gives e its prepared form, in one pass over Header. It must be
