@@ -687,29 +687,16 @@ func TestDecodeEntryRetainsOnlyItself(t *testing.T) {
 }
 
 // Body is the reply's memory (DecodeEntry aliases it), so it has no spare
-// capacity: an append copies it, and the reply and every other field of the
-// entry are as they were. Nothing writes into Body itself — it is a Go
-// string's memory, immutable like any stored entry.
+// capacity: an append copies it instead of writing into the reply, and so
+// into whatever follows Body there. Nothing writes into Body itself — it is
+// a Go string's memory, immutable like any stored entry.
 func TestDecodedBodyAppendCopies(t *testing.T) {
-	want := fullEntry()
-	reply := string(mustMarshal(t, want))
-	got, err := DecodeEntry(reply)
+	got, err := DecodeEntry(string(mustMarshal(t, fullEntry())))
 	if err != nil {
 		t.Fatalf("DecodeEntry: %v", err)
 	}
 	if cap(got.Body) != len(got.Body) {
 		t.Fatalf("Body has len %d, cap %d; an append would write into the reply", len(got.Body), cap(got.Body))
-	}
-	body := got.Body
-	grown := append(got.Body, "more"...)
-	if &grown[0] == &body[0] {
-		t.Fatal("the append reused Body's memory")
-	}
-	if reply != string(mustMarshal(t, want)) {
-		t.Error("the append changed the reply")
-	}
-	if d := diffEntry(got, want); d != "" {
-		t.Errorf("after an append to Body: %s", d)
 	}
 }
 

@@ -33,8 +33,8 @@ type connected interface {
 // final status and keep it (gin's does). It is never buffered, stored or
 // replayed, and the final status is still the handler's to choose. An
 // interim response once the final status is fixed, or to a writer that is
-// not connected (see connected), is dropped: a hint may always be left out
-// (RFC 8297 §2), a wrong final status may not.
+// not connected (see connected), is dropped: a server may refrain from
+// sending hints (RFC 8297 §3), a wrong final status it may not send.
 func (w *bodyWriter) sendInterim(code int) {
 	if w.committed || w.streaming && w.ResponseWriter.Written() {
 		return // RFC 9110 §15.2: interim responses precede the final one

@@ -35,6 +35,7 @@ type interimGot struct {
 	codes  []int
 	links  []string
 	status int
+	proto  string
 	xcache string
 	body   string
 }
@@ -61,7 +62,7 @@ func getWithTraceBy(t *testing.T, client *http.Client, url string) interimGot {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	got.status, got.xcache, got.body = res.StatusCode, res.Header.Get("X-Cache"), string(b)
+	got.status, got.proto, got.xcache, got.body = res.StatusCode, res.Proto, res.Header.Get("X-Cache"), string(b)
 	return got
 }
 
@@ -116,15 +117,9 @@ func TestEarlyHintsOverHTTP2(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 
-	var proto string
-	client := srv.Client()
-	miss := getWithTraceBy(t, client, srv.URL+"/page")
-	if res, err := client.Get(srv.URL + "/page"); err == nil {
-		proto = res.Proto
-		res.Body.Close()
-	}
-	if proto != "HTTP/2.0" {
-		t.Fatalf("the test server spoke %q; want HTTP/2.0", proto)
+	miss := getWithTraceBy(t, srv.Client(), srv.URL+"/page")
+	if miss.proto != "HTTP/2.0" {
+		t.Fatalf("the test server spoke %q; want HTTP/2.0", miss.proto)
 	}
 	if len(miss.codes) != 1 || miss.codes[0] != 103 || miss.links[0] != preload {
 		t.Errorf("miss: interim responses %v with Link %q; want one 103 with %q", miss.codes, miss.links, preload)
