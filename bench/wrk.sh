@@ -25,12 +25,17 @@
 # servers are then built with -tags pprof (example/pprof.go,
 # cmd/floor/pprof.go) and each round of floor, floor+app and example takes a
 # CPU profile of the server while wrk runs (DURATION must then be whole
-# seconds, e.g. 10s), saved as PROFILE/<case>-<round>.pprof beside the
-# binaries, with each round's request count in PROFILE/requests.txt, for
-# bench/perreq.sh. wrk is installed with apt-get when missing.
+# seconds, e.g. 10s), saved as PROFILE/<case>-<round>.pprof (symbolized:
+# no binary needed to read it), with each round's request count in
+# PROFILE/requests.txt, for bench/perreq.sh. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
+PROFILE=${PROFILE:-}
+if [[ -n $PROFILE ]]; then # relative to where the caller is, before the cd
+	mkdir -p "$PROFILE"
+	PROFILE=$(cd "$PROFILE" && pwd)
+fi
 cd "$(dirname "$0")"
 
 OUT=${OUT:-results/wrk-$(date -u +%Y%m%dT%H%M%SZ).txt}
@@ -43,12 +48,10 @@ THREADS=${THREADS:-1}
 CONNS=${CONNS:-32}
 ACCEPT=${ACCEPT:-}
 OLD=${OLD:-}
-PROFILE=${PROFILE:-}
 tags=()
 if [[ -n $PROFILE ]]; then
+	[[ -z $OLD ]] || { echo "wrk.sh: PROFILE and OLD together would compare a profiled server with one that is not" >&2; exit 2; }
 	tags=(-tags pprof)
-	mkdir -p "$PROFILE"
-	PROFILE=$(cd "$PROFILE" && pwd)
 	secs=${DURATION%s}
 	[[ $secs =~ ^[0-9]+$ && $secs -ge 2 ]] || { echo "wrk.sh: PROFILE needs DURATION in whole seconds, at least 2s" >&2; exit 2; }
 	: >"$PROFILE/requests.txt"
@@ -97,9 +100,6 @@ waitfor() {
 
 (cd .. && go build "${tags[@]}" -o "$tmp/example" ./example)
 go build "${tags[@]}" -o "$tmp/floor" ./cmd/floor
-if [[ -n $PROFILE ]]; then
-	cp "$tmp/example" "$tmp/floor" "$PROFILE/" # pprof reads symbols from the binary
-fi
 if [[ -n $OLD ]]; then
 	git worktree add -q --detach "$tmp/old" "$OLD"
 	(cd "$tmp/old" && go build -o "$tmp/example-old" ./example)
@@ -165,6 +165,8 @@ declare -A logs=([floor]="$tmp/floor.log" [floor+app]="$tmp/floor+app.log" [exam
 
 echo "example: $(curl -fsD - -o /dev/null "${ae[@]}" "$ex" | grep -iE '^(x-cache|content-encoding)' | tr -d '\r' | paste -sd' ')," \
 	"$(curl -fs "${ae[@]}" "$ex" | wc -c) bytes; floor: $(curl -fs "${ae[@]}" "$fl" | wc -c) bytes (Accept-Encoding: ${ACCEPT:-none})"
+echo "code: $(git describe --always --dirty), $(go version | cut -d' ' -f3-); machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+echo "rounds: $ROUNDS of $DURATION, $THREADS wrk thread(s), $CONNS connections${PROFILE:+, CPU profiles in $PROFILE (servers built with -tags pprof)}"
 echo "load before: $(uptime)"
 
 # cputicks prints the CPU a process has used (user + system), in clock ticks:
@@ -195,11 +197,14 @@ for r in $(seq "$ROUNDS"); do
 		t0=$(cputicks "${pid[$c]}")
 		prof=
 		if [[ -n $PROFILE && -n ${pp[$c]:-} ]]; then
-			curl -fso "$PROFILE/$c-$r.pprof" "http://${pp[$c]}/debug/pprof/profile?seconds=$((secs - 1))" &
+			curl -fsSo "$PROFILE/$c-$r.pprof" "http://${pp[$c]}/debug/pprof/profile?seconds=$((secs - 1))" &
 			prof=$!
 		fi
 		out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url")
-		[[ -n $prof ]] && wait "$prof"
+		if [[ -n $prof ]] && ! wait "$prof"; then
+			echo "wrk.sh: the CPU profile of $c in round $r failed" >&2
+			exit 1
+		fi
 		t1=$(cputicks "${pid[$c]}")
 		sleep 0.1 # the last cycle's line
 		read -r g1 m1 < <(gcstats "${logs[$c]}")
