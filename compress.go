@@ -224,13 +224,15 @@ func codingETag(identity, coding string) string {
 // encodeEntry gives an entry about to be stored its codings: compressed now
 // when the Cache compresses and the response qualifies, or its identity
 // decoded when its handler set a Content-Encoding of its own. h, the
-// response's live header, gets Vary: Accept-Encoding too. It returns why
-// the entry must not be stored, or "".
+// response's live header, gets Vary: Accept-Encoding too. generated says
+// that e's ETag is the one validators derived from the body (in the
+// handler's coding), not the handler's own. It returns why the entry must
+// not be stored, or "".
 //
 // On a SharedCache route (shared) the upstream's coding is negotiated only
 // when its response varies on Accept-Encoding; otherwise it is stored and
 // sent as it came, as before.
-func (c *Cache) encodeEntry(e *Entry, h, snap http.Header, shared bool) string {
+func (c *Cache) encodeEntry(e *Entry, h, snap http.Header, shared, generated bool) string {
 	if len(snap["Content-Encoding"]) > 0 {
 		return "" // middleware outside the route compresses: stored identity
 	}
@@ -240,10 +242,6 @@ func (c *Cache) encodeEntry(e *Entry, h, snap http.Header, shared bool) string {
 			return ""
 		}
 	case changed(h, snap, "Content-Encoding"):
-		// validators has set the ETag on h already, so whether it is the
-		// handler's own is told by the tag: a generated one is the hash
-		// of this coding and body.
-		generated := e.ETag == strongETag(h.Get("Content-Encoding"), e.Body)
 		if !keepHandlerCoding(e, !generated) {
 			return "content-encoding"
 		}

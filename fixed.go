@@ -101,10 +101,10 @@ func (m fixedMode) settle(x rendered) settled {
 	o := settled{cacheable: rt.c.cfg.statuses[x.status]}
 	now := rt.c.cfg.now()
 	if o.cacheable {
-		o.etag, o.lastModified = validators(h, x.snap, x.status, x.body, x.req.Method == http.MethodHead && len(x.body) == 0, now)
+		o.etag, o.lastModified, o.generated = validators(h, x.snap, x.status, x.body, x.req.Method == http.MethodHead && len(x.body) == 0, now)
 		if v := x.version; v.ok && x.status/100 == 2 { // Policy.Version: its validators, on every replica
 			setVersionValidators(h, v)
-			o.etag = v.etag
+			o.etag, o.generated = v.etag, false
 			if !v.mod.IsZero() {
 				o.lastModified = v.mod
 			}
@@ -144,7 +144,7 @@ func (m fixedMode) settle(x rendered) settled {
 				LastModified: o.lastModified,
 				StoredAt:     now,
 			}
-			if reason := rt.c.encodeEntry(e, h, x.snap, false); reason != "" {
+			if reason := rt.c.encodeEntry(e, h, x.snap, false, o.generated); reason != "" {
 				o.detail = reason
 				rt.c.observe(x.gc, EventUncacheable, reason, 0)
 				m.cacheControl(h, x.snap, x.status)

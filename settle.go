@@ -33,6 +33,7 @@ type rendered struct {
 type settled struct {
 	cacheable    bool
 	etag         string
+	generated    bool // etag was derived from the body, not the handler's or the Version's
 	lastModified time.Time
 	entry        *Entry // what was stored; nil when nothing was
 	detail       string // why it was not stored, when it was not
@@ -48,9 +49,8 @@ type settled struct {
 // is derived from the body (a deterministic strong ETag) and Last-Modified is the render time, never
 // later than now (RFC 9110 §8.8.2.1). Only 2xx responses get an ETag, and a HEAD whose
 // handler wrote no body gets none generated: the hash of nothing would not
-// match the GET's.
-func validators(h, snap http.Header, status int, body []byte, headless bool, now time.Time) (string, time.Time) {
-	var etag string
+// match the GET's. generated reports that the ETag is the derived one.
+func validators(h, snap http.Header, status int, body []byte, headless bool, now time.Time) (etag string, lm time.Time, generated bool) {
 	if status/100 == 2 {
 		if changed(h, snap, "Etag") {
 			etag = normalizeETag(h.Get("Etag"))
@@ -60,14 +60,14 @@ func validators(h, snap http.Header, status int, body []byte, headless bool, now
 			if changed(h, snap, "Content-Encoding") {
 				ce = h.Get("Content-Encoding")
 			}
-			etag = strongETag(ce, body)
+			etag, generated = strongETag(ce, body), true
 		}
 		if etag != "" {
 			h["Etag"] = []string{etag}
 		}
 	}
 	now = now.UTC().Truncate(time.Second)
-	lm := now
+	lm = now
 	if v := h.Get("Last-Modified"); v != "" {
 		if t, err := http.ParseTime(v); err == nil && !t.After(now) {
 			lm = t.UTC()
@@ -75,7 +75,7 @@ func validators(h, snap http.Header, status int, body []byte, headless bool, now
 	}
 	v := []string{lm.Format(http.TimeFormat)}
 	h["Last-Modified"], h["X-Last-Modified"] = v, v
-	return etag, lm
+	return etag, lm, generated
 }
 
 // storedHeader is what the handler chain set: the fields outer middleware

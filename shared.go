@@ -333,7 +333,7 @@ func (m sharedMode) settleFull(x rendered) settled {
 		return o
 	}
 	e.Header = sharedHeader(h, x.snap, cc)
-	rt.c.encodeEntry(e, h, x.snap, true) // one entry for every coding (coding.go)
+	rt.c.encodeEntry(e, h, x.snap, true, false) // one entry for every coding (coding.go)
 	if err := m.store(x.gc, x.req, x.key, e, ttl, x.index); err != nil {
 		o.detail = "store-error"
 		return o
