@@ -27,7 +27,11 @@
 # CPU profile of the server while wrk runs (DURATION must then be whole
 # seconds, e.g. 10s), saved as PROFILE/<case>-<round>.pprof (symbolized:
 # no binary needed to read it), with each round's request count in
-# PROFILE/requests.txt, for bench/perreq.sh. wrk is installed with apt-get when missing.
+# PROFILE/requests.txt, for bench/perreq.sh. RATE (default none) drives
+# each round at that many requests a second instead of as fast as the
+# server answers: an open loop, with bombardier (installed with go install
+# when missing) in wrk's place and CONNS connections, so that every server
+# does the same work in the same time and only its CPU a request differs. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
@@ -59,7 +63,14 @@ fi
 ae=()
 [[ -n $ACCEPT ]] && ae=(-H "Accept-Encoding: $ACCEPT")
 
-if ! command -v wrk >/dev/null; then
+RATE=${RATE:-}
+bombardier=bombardier
+if [[ -n $RATE ]] && ! command -v bombardier >/dev/null; then
+	echo "installing bombardier" >&2
+	GOBIN=$(mktemp -d) && GOBIN=$GOBIN go install github.com/codesenberg/bombardier@v1.2.6
+	bombardier=$GOBIN/bombardier
+fi
+if [[ -z $RATE ]] && ! command -v wrk >/dev/null; then
 	echo "installing wrk" >&2
 	apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
@@ -166,7 +177,9 @@ declare -A logs=([floor]="$tmp/floor.log" [floor+app]="$tmp/floor+app.log" [exam
 echo "example: $(curl -fsD - -o /dev/null "${ae[@]}" "$ex" | grep -iE '^(x-cache|content-encoding)' | tr -d '\r' | paste -sd' ')," \
 	"$(curl -fs "${ae[@]}" "$ex" | wc -c) bytes; floor: $(curl -fs "${ae[@]}" "$fl" | wc -c) bytes (Accept-Encoding: ${ACCEPT:-none})"
 echo "code: $(git describe --always --dirty), $(go version | cut -d' ' -f3-); machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-echo "rounds: $ROUNDS of $DURATION, $THREADS wrk thread(s), $CONNS connections${PROFILE:+, CPU profiles in $PROFILE (servers built with -tags pprof)}"
+load="$THREADS wrk thread(s)"
+[[ -n $RATE ]] && load="bombardier at $RATE req/s"
+echo "rounds: $ROUNDS of $DURATION, $load, $CONNS connections${PROFILE:+, CPU profiles in $PROFILE (servers built with -tags pprof)}"
 echo "load before: $(uptime)"
 
 # cputicks prints the CPU a process has used (user + system), in clock ticks:
@@ -200,7 +213,11 @@ for r in $(seq "$ROUNDS"); do
 			curl -fsSo "$PROFILE/$c-$r.pprof" "http://${pp[$c]}/debug/pprof/profile?seconds=$((secs - 1))" &
 			prof=$!
 		fi
-		out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url")
+		if [[ -n $RATE ]]; then
+			out=$("$bombardier" -c "$CONNS" -r "$RATE" -d "$DURATION" -p r -o json "${ae[@]}" "$url")
+		else
+			out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "${ae[@]}" "$url")
+		fi
 		if [[ -n $prof ]] && ! wait "$prof"; then
 			echo "wrk.sh: the CPU profile of $c in round $r failed" >&2
 			exit 1
@@ -208,8 +225,14 @@ for r in $(seq "$ROUNDS"); do
 		t1=$(cputicks "${pid[$c]}")
 		sleep 0.1 # the last cycle's line
 		read -r g1 m1 < <(gcstats "${logs[$c]}")
-		rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-		n=$(awk '/requests in/ {print $1}' <<<"$out")
+		if [[ -n $RATE ]]; then # bombardier's JSON: 2xx answers, and the mean rate
+			n=$(grep -o '"req2xx":[0-9]*' <<<"$out" | cut -d: -f2)
+			rps=$(grep -o '"rps":{"mean":[0-9.]*' <<<"$out" | cut -d: -f3)
+			[[ $(grep -o '"others":[0-9]*' <<<"$out" | cut -d: -f2) == 0 ]] || echo "round $r $c: bombardier saw failed requests" >&2
+		else
+			rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+			n=$(awk '/requests in/ {print $1}' <<<"$out")
+		fi
 		cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')
 		gcus=$(awk -v ms="$m1" -v m0="$m0" -v n="$n" 'BEGIN { printf "%.1f", (ms - m0) / n * 1000 }')
 		per1000=$(awk -v g=$((g1 - g0)) -v n="$n" 'BEGIN { printf "%.2f", g / n * 1000 }')
@@ -241,6 +264,12 @@ if [[ -n $OLD ]]; then
 	mo=$(echo "${results[old]}" | median)
 	row "example@$OLD /" old
 	awk -v e="$me" -v o="$mo" 'BEGIN { printf "\nexample / example@OLD = %.3f\n", e / o }'
+fi
+if [[ -n $RATE ]]; then # every server did the same work: compare the CPU it took
+	awk -v e="$(echo "${cpus[example]}" | median)" -v f="$(echo "${cpus[floor]}" | median)" -v a="$(echo "${cpus[floor+app]}" | median)" 'BEGIN {
+		printf "\nat %s req/s, server CPU a request: example - floor = %.1f µs, example - floor+app = %.1f µs, floor+app - floor = %.1f µs\n", ENVIRON["RATE"], e - f, e - a, a - f
+	}'
+	exit 0
 fi
 awk -v e="$me" -v f="$mf" -v a="$ma" 'BEGIN {
 	r = e / f
