@@ -34,18 +34,7 @@ func TestPrepared(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := stored(tt.etag)
 			e.prepare()
-			p := e.prepared()
-			if p == nil {
-				t.Fatal("prepared() = nil after prepare")
-			}
-			if got, want := fieldNames(p.fields), slices.Sorted(maps.Keys(e.Header)); !slices.Equal(got, want) {
-				t.Errorf("fields %q; want %q", got, want)
-			}
-			for _, f := range p.fields {
-				if !slices.Equal(f.values, e.Header[f.name]) {
-					t.Errorf("%s: %q; want %q", f.name, f.values, e.Header[f.name])
-				}
-			}
+			p := preparedAsHeader(t, e)
 			if got := fieldNames(p.fields[:p.nm]); !slices.Equal(got, tt.want304) {
 				t.Errorf("304 fields %q; want %q", got, tt.want304)
 			}
@@ -74,13 +63,7 @@ func TestPrepared(t *testing.T) {
 		c.Header = e.Header.Clone()
 		delete(c.Header, "Vary")
 		c.Prepare()
-		p := c.prepared()
-		if p == nil {
-			t.Fatal("a copy given Prepare has no prepared form")
-		}
-		if got, want := fieldNames(p.fields), slices.Sorted(maps.Keys(c.Header)); !slices.Equal(got, want) {
-			t.Errorf("the copy's fields %q; want its own Header's %q", got, want)
-		}
+		preparedAsHeader(t, &c)
 		if e.prepared() == nil || len(e.prepared().fields) != len(e.Header) {
 			t.Error("preparing the copy changed the original's prepared form")
 		}
@@ -105,6 +88,25 @@ func TestPrepared(t *testing.T) {
 			t.Error("an entry without header fields has a prepared form")
 		}
 	})
+}
+
+// preparedAsHeader returns e's prepared form, checking that it holds every
+// field of e's own Header with the same values.
+func preparedAsHeader(t *testing.T, e *Entry) *prepared {
+	t.Helper()
+	p := e.prepared()
+	if p == nil {
+		t.Fatal("no prepared form after preparing")
+	}
+	if got, want := fieldNames(p.fields), slices.Sorted(maps.Keys(e.Header)); !slices.Equal(got, want) {
+		t.Errorf("fields %q; want the Header's %q", got, want)
+	}
+	for _, f := range p.fields {
+		if !slices.Equal(f.values, e.Header[f.name]) {
+			t.Errorf("%s: %q; want %q", f.name, f.values, e.Header[f.name])
+		}
+	}
+	return p
 }
 
 // fieldNames are the names of fs, sorted.

@@ -3,20 +3,5 @@
 package main
 
 // Built with -tags pprof (bench/wrk.sh PROFILE=…), the floor serves
-// net/http/pprof on the address in GINCACHE_PPROF, beside the application
-// and on its own listener, so that a CPU profile under load can be taken of
-// the same binary the whole-stack benchmark measures. The default build has
-// no profiling endpoint at all.
-
-import (
-	"log"
-	"net/http"
-	_ "net/http/pprof" // registers on http.DefaultServeMux, which only this listener serves
-	"os"
-)
-
-func init() {
-	if addr := os.Getenv("GINCACHE_PPROF"); addr != "" {
-		go func() { log.Print(http.ListenAndServe(addr, nil)) }()
-	}
-}
+// net/http/pprof on the address in GINCACHE_PPROF (internal/pprofhook).
+import _ "github.com/gincache/gincache/internal/pprofhook"
