@@ -46,10 +46,10 @@ type smallPrepared struct {
 // BENCHMARKS.md, "Round 5").
 //
 // Prepare records Header and ETag as they are, and writes to e: call it
-// only while no other goroutine can see e, once both are final. A change to
-// Header afterwards that adds or removes a field makes hits iterate Header
-// again; one that replaces a field's values is not seen, and hits would send
-// the old ones — call Prepare again after any change.
+// only while no other goroutine can see e, once both are final. A later
+// change to Header that alters its number of fields makes hits iterate
+// Header again; any other change is not seen, and hits would send what was
+// prepared — call Prepare again after any change.
 func (e *Entry) Prepare() { e.prepare() }
 
 // prepare gives e its prepared form, in one pass over Header. It must be
