@@ -31,6 +31,13 @@ stop() {
 	fi
 	local dir
 	dir=$(cat "$state")
+	if [ -n "$dir" ] && [ ! -e "$dir" ]; then
+		# Removed by hand, or by a reboot's /tmp: nothing left to stop by
+		# pidfile, and new_dir still refuses a port that is taken.
+		log "$state names '$dir', which no longer exists; dropping the stale record"
+		rm -f -- "$state"
+		return 0
+	fi
 	if [ -z "$dir" ] || [ ! -f "$dir/$marker" ]; then
 		die "$state names '$dir', which is not a directory this script made; not touching it"
 	fi
