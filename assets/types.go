@@ -12,8 +12,10 @@ import (
 // globs2 file exists (Debian with shared-mime-info) Go's table wins and the
 // database adds the rest (Debian 12's maps .otf to an OpenDocument formula
 // template and knows neither .map nor .webmanifest); where only
-// /etc/mime.types exists (slim and distroless images, Alpine with mailcap),
-// that file overrides Go's table (.xml becomes application/xml). Replicas
+// /etc/mime.types exists (recent distroless images, Alpine with mailcap,
+// Debian with media-types but not shared-mime-info), that file overrides
+// Go's table (.xml becomes application/xml); where neither does (a slim or
+// scratch image), only Go's table is known. Replicas
 // on different base images would then send different types for one URL,
 // and assets sends X-Content-Type-Options: nosniff, under which a browser
 // refuses a script or stylesheet of the wrong type. So assets answers from
@@ -113,10 +115,10 @@ var moreTypes = map[string]string{
 // typeByExtension returns the Content-Type for a file extension (".css"):
 // goTypes', else moreTypes', else the host's, else "" (the caller sniffs).
 // Like mime.TypeByExtension it ignores the extension's case. A name without
-// an extension (LICENSE) is sniffed without asking the host, which knows no
-// type for it either.
+// an extension (LICENSE, or "notes." whose extension is the dot alone) is
+// sniffed without asking the host, which knows no type for it either.
 func typeByExtension(ext string) string {
-	if ext == "" {
+	if len(ext) < 2 {
 		return ""
 	}
 	lower := strings.ToLower(ext)

@@ -27,11 +27,13 @@
 # CPU profile of the server while wrk runs (DURATION must then be whole
 # seconds, e.g. 10s), saved as PROFILE/<case>-<round>.pprof (symbolized:
 # no binary needed to read it), with each round's request count in
-# PROFILE/requests.txt, for bench/perreq.sh. RATE (default none) drives
+# PROFILE/requests.txt, for bench/perreq.sh. RATE (default none) caps
 # each round at that many requests a second instead of as fast as the
-# server answers: an open loop, with bombardier (installed with go install
-# when missing) in wrk's place and CONNS connections, so that every server
-# does the same work in the same time and only its CPU a request differs. wrk is installed with apt-get when missing.
+# server answers: bombardier in wrk's place (v1.2.6, installed with go
+# install when it is not on PATH; one on PATH is used as it is), CONNS
+# connections, so that every server does nearly the same work in the same
+# time and its CPU a request is what differs. Each connection still waits
+# for its answer before its next request: a cap, not an open loop. wrk is installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
@@ -64,12 +66,6 @@ ae=()
 [[ -n $ACCEPT ]] && ae=(-H "Accept-Encoding: $ACCEPT")
 
 RATE=${RATE:-}
-bombardier=bombardier
-if [[ -n $RATE ]] && ! command -v bombardier >/dev/null; then
-	echo "installing bombardier" >&2
-	GOBIN=$(mktemp -d) && GOBIN=$GOBIN go install github.com/codesenberg/bombardier@v1.2.6
-	bombardier=$GOBIN/bombardier
-fi
 if [[ -z $RATE ]] && ! command -v wrk >/dev/null; then
 	echo "installing wrk" >&2
 	apt-get update -qq && apt-get install -y -qq wrk >/dev/null
@@ -86,6 +82,13 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+bombardier=bombardier
+if [[ -n $RATE ]] && ! command -v bombardier >/dev/null; then
+	echo "installing bombardier v1.2.6" >&2
+	GOBIN=$tmp/bin go install github.com/codesenberg/bombardier@v1.2.6
+	bombardier=$tmp/bin/bombardier
+fi
 
 # freeport prints a loopback port nothing listens on.
 freeport() {
@@ -199,6 +202,9 @@ gcstats() {
 	} END { printf "%d %.3f\n", cycles, ms }' "$1"
 }
 
+# field prints a count from bombardier's JSON output ($out), e.g. req2xx.
+field() { grep -o "\"$1\":[0-9]*" <<<"$out" | head -1 | cut -d: -f2; }
+
 declare -A results cpus gcs
 for r in $(seq "$ROUNDS"); do
 	for c in $cases; do
@@ -226,9 +232,11 @@ for r in $(seq "$ROUNDS"); do
 		sleep 0.1 # the last cycle's line
 		read -r g1 m1 < <(gcstats "${logs[$c]}")
 		if [[ -n $RATE ]]; then # bombardier's JSON: 2xx answers, and the mean rate
-			n=$(grep -o '"req2xx":[0-9]*' <<<"$out" | cut -d: -f2)
-			rps=$(grep -o '"rps":{"mean":[0-9.]*' <<<"$out" | cut -d: -f3)
-			[[ $(grep -o '"others":[0-9]*' <<<"$out" | cut -d: -f2) == 0 ]] || echo "round $r $c: bombardier saw failed requests" >&2
+			n=$(field req2xx) || n=
+			rps=$(grep -o '"rps":{"mean":[0-9.]*' <<<"$out" | cut -d: -f3) || rps=
+			[[ -n $n && -n $rps ]] || { echo "wrk.sh: round $r $c: no req2xx or rps in bombardier's output" >&2; exit 1; }
+			bad=$(($(field req1xx) + $(field req3xx) + $(field req4xx) + $(field req5xx) + $(field others)))
+			((bad == 0)) || { echo "wrk.sh: round $r $c: $bad answers were not 2xx, or failed" >&2; exit 1; }
 		else
 			rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 			n=$(awk '/requests in/ {print $1}' <<<"$out")
