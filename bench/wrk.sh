@@ -33,7 +33,8 @@
 # install when it is not on PATH; one on PATH is used as it is), CONNS
 # connections, so that every server does nearly the same work in the same
 # time and its CPU a request is what differs. Each connection still waits
-# for its answer before its next request: a cap, not an open loop. wrk is installed with apt-get when missing.
+# for its answer before its next request: a cap, not an open loop. wrk is
+# installed with apt-get when missing.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
