@@ -9,7 +9,7 @@
 // example's -quiet, drops it), so the difference in req/s is gincache's.
 //
 // With -app it also builds the example's whole application beside it (its
-// templates, the MIME table its assets load, a Cache on an empty memstore)
+// templates, its assets' digests, a Cache on an empty memstore)
 // and keeps it alive without routing to it. The process then carries the
 // example's live heap, which sets how often the garbage collector runs and
 // how much each run marks: against that floor, the difference is gincache's
