@@ -70,26 +70,19 @@ type Stats struct {
 	CDNPurges, CDNPurgeRetries, CDNPurgeFailures, CDNPurgeDrops uint64
 }
 
-// counters are the Stats, by EventKind, and the store faults.
-type counters struct {
-	events        [numEventKinds]atomic.Uint64
-	storeErrors   atomic.Uint64
-	versionErrors atomic.Uint64
-}
-
 // Stats returns a snapshot of the counters.
 func (c *Cache) Stats() Stats {
-	ev := &c.stats.events
+	ev := c.stats.events
 	return Stats{
-		Hits:        ev[EventHit].Load(),
-		NotModified: ev[EventNotModified].Load(),
-		Misses:      ev[EventMiss].Load(),
-		Collapsed:   ev[EventCollapsed].Load(),
-		Stale:       ev[EventStale].Load(),
-		Revalidated: ev[EventRevalidated].Load(),
-		Bypassed:    ev[EventBypass].Load(),
-		Stored:      ev[EventStored].Load(),
-		Uncacheable: ev[EventUncacheable].Load(),
+		Hits:        ev(EventHit),
+		NotModified: ev(EventNotModified),
+		Misses:      ev(EventMiss),
+		Collapsed:   ev(EventCollapsed),
+		Stale:       ev(EventStale),
+		Revalidated: ev(EventRevalidated),
+		Bypassed:    ev(EventBypass),
+		Stored:      ev(EventStored),
+		Uncacheable: ev(EventUncacheable),
 		StoreErrors: c.stats.storeErrors.Load(),
 
 		VersionErrors: c.stats.versionErrors.Load(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/gin-gonic/gin"
 )
@@ -124,7 +125,7 @@ func (f fanOut) ObserveStoreContext(ctx context.Context, op string, took time.Du
 // goes, so Stats, the Observer (Prometheus, OpenTelemetry) and anything
 // built on them agree.
 func (c *Cache) observe(gc *gin.Context, kind EventKind, reason string, bytes int) {
-	c.stats.events[kind].Add(1)
+	c.stats.add(unsafe.Pointer(gc), kind)
 	if c.cfg.observer != nil {
 		c.cfg.observer.ObserveContext(gc.Request.Context(), Event{Route: gc.FullPath(), Kind: kind, Reason: reason, Bytes: bytes})
 	}

@@ -34,7 +34,11 @@
 # connections, so that every server does nearly the same work in the same
 # time and its CPU a request is what differs. Each connection still waits
 # for its answer before its next request: a cap, not an open loop. wrk is
-# installed with apt-get when missing.
+# installed with apt-get when missing. LOOKUP=1 adds a fourth server,
+# "floor+lookup" (cmd/floor -lookup): floor+app whose handler also looks its
+# key up in a memstore before writing the same bytes, the least any cache's
+# hit does, so that example − floor+lookup is gincache's decisions and
+# replay and floor+lookup − floor+app the lookup.
 # Everything printed is also saved to OUT (default
 # bench/results/wrk-<UTC time>.txt).
 set -euo pipefail
@@ -55,6 +59,7 @@ THREADS=${THREADS:-1}
 CONNS=${CONNS:-32}
 ACCEPT=${ACCEPT:-}
 OLD=${OLD:-}
+LOOKUP=${LOOKUP:-}
 tags=()
 if [[ -n $PROFILE ]]; then
 	[[ -z $OLD ]] || { echo "wrk.sh: PROFILE and OLD together would compare a profiled server with one that is not" >&2; exit 2; }
@@ -129,7 +134,7 @@ compress=true
 # With PROFILE, each server's pprof address: ports from 40000 up, apart
 # from the servers' (freeport's 20000–39999).
 declare -A pp
-for c in example floor floor+app; do
+for c in example floor floor+app floor+lookup; do
 	[[ -z $PROFILE ]] && break
 	while :; do
 		p=$((40000 + RANDOM % 10000))
@@ -176,7 +181,17 @@ pids+=($!)
 pid[floor+app]=$!
 fa="http://127.0.0.1:$faPort/"
 waitfor "$fa"
-declare -A logs=([floor]="$tmp/floor.log" [floor+app]="$tmp/floor+app.log" [example]="$tmp/example.log" [old]="$tmp/example-old.log")
+if [[ -n $LOOKUP ]]; then
+	flkPort=$(freeport)
+	while [[ $flkPort == "$oldPort" || $flkPort == "$exPort" || $flkPort == "$flPort" || $flkPort == "$faPort" ]]; do flkPort=$(freeport); done
+	GINCACHE_PPROF=${pp[floor+lookup]:-} GODEBUG=$gctrace "$tmp/floor" -lookup -addr "127.0.0.1:$flkPort" -from "$ex" -accept "$ACCEPT" 2>"$tmp/floor+lookup.log" &
+	pids+=($!)
+	pid[floor+lookup]=$!
+	flk="http://127.0.0.1:$flkPort/"
+	waitfor "$flk"
+	cases="${cases/floor+app/floor+app floor+lookup}"
+fi
+declare -A logs=([floor]="$tmp/floor.log" [floor+app]="$tmp/floor+app.log" [floor+lookup]="$tmp/floor+lookup.log" [example]="$tmp/example.log" [old]="$tmp/example-old.log")
 
 echo "example: $(curl -fsD - -o /dev/null "${ae[@]}" "$ex" | grep -iE '^(x-cache|content-encoding)' | tr -d '\r' | paste -sd' ')," \
 	"$(curl -fs "${ae[@]}" "$ex" | wc -c) bytes; floor: $(curl -fs "${ae[@]}" "$fl" | wc -c) bytes (Accept-Encoding: ${ACCEPT:-none})"
@@ -211,6 +226,7 @@ for r in $(seq "$ROUNDS"); do
 	for c in $cases; do
 		url=$fl
 		[[ $c == floor+app ]] && url=$fa
+		[[ $c == floor+lookup ]] && url=$flk
 		[[ $c == example ]] && url=$ex
 		[[ $c == old ]] && url=$old
 		read -r g0 m0 < <(gcstats "${logs[$c]}")
@@ -268,6 +284,7 @@ echo "| --- | --- | ---: | ---: | ---: |"
 row() { echo "| $1 | ${results[$2]}| $(echo "${results[$2]}" | median) | $(echo "${cpus[$2]}" | median) | $(echo "${gcs[$2]}" | median) |"; }
 row "floor (cmd/floor)" floor
 row "floor+app (cmd/floor -app)" floor+app
+[[ -n $LOOKUP ]] && row "floor+lookup (cmd/floor -lookup)" floor+lookup
 row "example / (gincache memstore hit)" example
 if [[ -n $OLD ]]; then
 	mo=$(echo "${results[old]}" | median)
@@ -278,6 +295,11 @@ if [[ -n $RATE ]]; then # every server did the same work: compare the CPU it too
 	awk -v e="$(echo "${cpus[example]}" | median)" -v f="$(echo "${cpus[floor]}" | median)" -v a="$(echo "${cpus[floor+app]}" | median)" 'BEGIN {
 		printf "\nat %s req/s, server CPU a request: example - floor = %.1f µs, example - floor+app = %.1f µs, floor+app - floor = %.1f µs\n", ENVIRON["RATE"], e - f, e - a, a - f
 	}'
+	if [[ -n $LOOKUP ]]; then
+		awk -v e="$(echo "${cpus[example]}" | median)" -v a="$(echo "${cpus[floor+app]}" | median)" -v l="$(echo "${cpus[floor+lookup]}" | median)" 'BEGIN {
+			printf "floor+lookup - floor+app = %.1f µs, example - floor+lookup = %.1f µs\n", l - a, e - l
+		}'
+	fi
 	exit 0
 fi
 awk -v e="$me" -v f="$mf" -v a="$ma" 'BEGIN {
@@ -285,3 +307,8 @@ awk -v e="$me" -v f="$mf" -v a="$ma" 'BEGIN {
 	printf "\nexample / floor = %.3f (%.1f%% of the floor); target: within 5%% (>= 0.95): %s\n", r, 100 * r, (r >= 0.95 ? "MET" : "NOT MET")
 	printf "example / floor+app = %.3f (%.1f%%); floor+app / floor = %.3f\n", e / a, 100 * e / a, a / f
 }'
+if [[ -n $LOOKUP ]]; then
+	awk -v e="$me" -v f="$mf" -v a="$ma" -v l="$(echo "${results[floor+lookup]}" | median)" 'BEGIN {
+		printf "floor+lookup / floor = %.3f, / floor+app = %.3f; example / floor+lookup = %.3f\n", l / f, l / a, e / l
+	}'
+fi

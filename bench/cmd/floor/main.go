@@ -15,11 +15,19 @@
 // how much each run marks: against that floor, the difference is gincache's
 // work a request, not the size of the app around it.
 //
+// With -lookup (which implies -app) the handler also looks its key up in a
+// memstore holding the page, as a cache must before it can answer, and
+// then writes the same precomputed bytes: the least a cache's hit can be,
+// so that what the example costs beyond it is gincache's decision tree
+// and replay, not the lookup every cache pays.
+//
 //	floor -addr 127.0.0.1:18081 -from http://127.0.0.1:18080/
 //	floor -app -addr 127.0.0.1:18082 -from http://127.0.0.1:18080/
+//	floor -lookup -addr 127.0.0.1:18083 -from http://127.0.0.1:18080/
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,6 +38,7 @@ import (
 	"runtime"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gincache/gincache"
@@ -49,7 +58,9 @@ func main() {
 	from := flag.String("from", "http://127.0.0.1:8080/", "URL whose cached response is served")
 	accept := flag.String("accept", "", "Accept-Encoding to fetch it with: the floor then serves that coding's bytes")
 	withApp := flag.Bool("app", false, "also build the example's application and keep it alive, for the same live heap")
+	lookup := flag.Bool("lookup", false, "with -app, also look the request's key up in a memstore before answering")
 	flag.Parse()
+	*withApp = *withApp || *lookup
 
 	header, body, err := fetch(*from, *accept)
 	if err != nil {
@@ -58,7 +69,15 @@ func main() {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery(), requestLog(quietLog))
+	var st *memstore.Store
+	if *lookup {
+		st = memstore.New()
+	}
 	r.GET("/", func(c *gin.Context) {
+		if st != nil && !found(c.Request, st) {
+			c.AbortWithStatus(http.StatusNotFound)
+			return
+		}
 		h := c.Writer.Header()
 		for k, v := range header {
 			h[k] = v
@@ -66,19 +85,37 @@ func main() {
 		c.Status(http.StatusOK)
 		_, _ = c.Writer.Write(body)
 	})
+	if st != nil {
+		e := &gincache.Entry{Status: http.StatusOK, Header: header, Body: body, StoredAt: time.Now()}
+		e.Prepare()
+		if err := st.Set(context.Background(), string(appendKey(nil, *addr, "/")), e, 24*time.Hour); err != nil {
+			log.Fatalf("floor: %v", err)
+		}
+	}
 	var ballast *gin.Engine
 	if *withApp {
 		ballast = app.New(gincache.New(memstore.New()), quietLog, "")
 	}
 	srv := &http.Server{Addr: *addr, Handler: r, ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(os.Stderr, "floor on http://%s: %d bytes, %d header fields from %s (the example's app beside it: %t)\n",
-		*addr, len(body), len(header), *from, *withApp)
+	fmt.Fprintf(os.Stderr, "floor on http://%s: %d bytes, %d header fields from %s (the example's app beside it: %t; a memstore lookup: %t)\n",
+		*addr, len(body), len(header), *from, *withApp, *lookup)
 	err = srv.ListenAndServe()
 	runtime.KeepAlive(ballast)
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
 }
+
+// found looks the request's key (host and path, built in a stack buffer
+// as gincache builds its own, no allocation) up in st.
+func found(r *http.Request, st *memstore.Store) bool {
+	var buf [128]byte
+	k := appendKey(buf[:0], r.Host, r.URL.Path)
+	_, err := st.Get(r.Context(), unsafe.String(unsafe.SliceData(k), len(k)))
+	return err == nil
+}
+
+func appendKey(b []byte, host, path string) []byte { return append(append(b, host...), path...) }
 
 // fetch gets url once and returns the header to replay and the body. It
 // insists on a gincache hit, so the floor serves the hit's bytes.
