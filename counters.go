@@ -7,21 +7,25 @@ import (
 
 // counters are the Stats, by EventKind, and the store faults.
 //
-// Every request adds to one of them, so a single atomic word per kind would
-// be written by every core at once: on a hit, the cache line moving between
-// cores cost more than the rest of the decision tree (BENCHMARKS.md, "Round
-// 6"). The event counts are therefore striped: each request adds to the
-// stripe its gin.Context picks, and Stats sums the stripes. gin takes its
-// Contexts from a sync.Pool, which keeps them per P, so requests on
-// different cores mostly write different stripes; two that share one are
-// still counted exactly, only more slowly.
+// Every request adds to one of them, so a single atomic word per kind is
+// written by every core at once: on a hit, that cache line moves between
+// cores each time (BENCHMARKS.md, "Round 6": the parallel memstore hit
+// 0.89–0.94× once striped). The event counts are therefore striped: each
+// request adds to the stripe its gin.Context picks, and Stats sums the
+// stripes. gin takes its Contexts from a sync.Pool, which keeps them per P,
+// so requests on different cores mostly write different stripes; two that
+// share one are still counted exactly, only more slowly.
 type counters struct {
+	_             [128]byte // the Cache's fields before stripe 0 stay off its lines
 	stripes       [numStripes]stripe
 	storeErrors   atomic.Uint64 // rare: a fault, not every request
 	versionErrors atomic.Uint64
 }
 
-const numStripes = 16 // a power of two
+const (
+	stripeBits = 4
+	numStripes = 1 << stripeBits
+)
 
 // stripe is one set of event counts, followed by 128 bytes that no one
 // writes: wherever the Cache is allocated, the counts of two stripes never
@@ -38,9 +42,10 @@ func (c *counters) add(ctx unsafe.Pointer, kind EventKind) {
 }
 
 // stripeOf spreads addresses over the stripes (Fibonacci hashing: the
-// multiplication moves every bit of the address into the top ones).
+// multiplication moves every bit of the address into the top ones, which
+// pick the stripe).
 func stripeOf(p uintptr) int {
-	return int(uint64(p) * 0x9E3779B97F4A7C15 >> (64 - 4))
+	return int(uint64(p) * 0x9E3779B97F4A7C15 >> (64 - stripeBits))
 }
 
 // events sums kind over the stripes.

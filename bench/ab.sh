@@ -44,12 +44,16 @@ for i in $(seq "$COUNT"); do
 done
 echo "load after: $(uptime)" >>"$OUT"
 
-# Medians: side name ns B allocs, one line a run.
+# Medians: side name ns B allocs, one line a run. With an even count the
+# median ns/op is the mean of the middle two (before 2026-12-03 it was the
+# lower of them); B/op and allocs/op are the lower middle run's. The table
+# is appended to OUT too.
 awk '$2 ~ /^Benchmark/ { print $1, $2, $4, $6, $8 }' "$OUT" | sort -k2,2 -k1,1 -k3,3n | awk '
 function flush() {
 	if (n == 0) return
 	m = int((n + 1) / 2)
-	med[side, name] = ns[m] " " b[m] " " a[m]; names[name] = 1; n = 0
+	mid = (n % 2) ? ns[m] : (ns[m] + ns[m + 1]) / 2
+	med[side, name] = mid " " b[m] " " a[m]; names[name] = 1; n = 0
 }
 { if ($1 != side || $2 != name) { flush(); side = $1; name = $2 } n++; ns[n] = $3; b[n] = $4; a[n] = $5 }
 END {
@@ -60,4 +64,4 @@ END {
 		r = (o[1] > 0) ? w[1] / o[1] : 0
 		printf "%-70s %12.1f %12.1f %8.2f %16s\n", k, o[1], w[1], r, o[3] "→" w[3]
 	}
-}' | (read -r head; echo "$head"; sort)
+}' | (read -r head; echo "$head"; sort) | tee -a "$OUT"

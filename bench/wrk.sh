@@ -23,7 +23,8 @@
 # example is built too and run in the same rounds, as "example@OLD", for an
 # A/B of the whole stack. PROFILE (default none) is a directory: the
 # servers are then built with -tags pprof (example/pprof.go,
-# cmd/floor/pprof.go) and each round of floor, floor+app and example takes a
+# cmd/floor/pprof.go) and each round of every server (floor, floor+app,
+# floor+lookup with LOOKUP=1, example) takes a
 # CPU profile of the server while wrk runs (DURATION must then be whole
 # seconds, e.g. 10s), saved as PROFILE/<case>-<round>.pprof (symbolized:
 # no binary needed to read it), with each round's request count in
@@ -60,6 +61,7 @@ CONNS=${CONNS:-32}
 ACCEPT=${ACCEPT:-}
 OLD=${OLD:-}
 LOOKUP=${LOOKUP:-}
+[[ $LOOKUP == 1 ]] || LOOKUP= # LOOKUP=0 is off
 tags=()
 if [[ -n $PROFILE ]]; then
 	[[ -z $OLD ]] || { echo "wrk.sh: PROFILE and OLD together would compare a profiled server with one that is not" >&2; exit 2; }

@@ -58,7 +58,7 @@ func main() {
 	from := flag.String("from", "http://127.0.0.1:8080/", "URL whose cached response is served")
 	accept := flag.String("accept", "", "Accept-Encoding to fetch it with: the floor then serves that coding's bytes")
 	withApp := flag.Bool("app", false, "also build the example's application and keep it alive, for the same live heap")
-	lookup := flag.Bool("lookup", false, "with -app, also look the request's key up in a memstore before answering")
+	lookup := flag.Bool("lookup", false, "also look the request's key up in a memstore before answering (implies -app; -addr must then be the host:port clients send as Host)")
 	flag.Parse()
 	*withApp = *withApp || *lookup
 
@@ -106,8 +106,9 @@ func main() {
 	}
 }
 
-// found looks the request's key (host and path, built in a stack buffer
-// as gincache builds its own, no allocation) up in st.
+// found looks the request's key up in st: its host and path, appended in
+// a stack buffer (no allocation; gincache borrows a pooled buffer and also
+// normalises both, which this floor leaves out).
 func found(r *http.Request, st *memstore.Store) bool {
 	var buf [128]byte
 	k := appendKey(buf[:0], r.Host, r.URL.Path)
